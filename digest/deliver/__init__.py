@@ -1,0 +1,1 @@
+"""Delivery of a rendered digest: e-mail over SMTP (and, elsewhere, the static site)."""

@@ -1,0 +1,62 @@
+"""The one error root of digest, with structured attributes.
+
+Adapters translate library exceptions (httpx, feedparser, sqlite3, smtplib …) into these,
+raised ``from`` the original, so nothing above an adapter knows which library is below.
+"""
+
+from __future__ import annotations
+
+
+class DigestError(Exception):
+    """Root of every error digest raises on purpose."""
+
+
+class ConfigError(DigestError, ValueError):
+    """The configuration is invalid: names the file, the key and what is wrong."""
+
+    def __init__(self, path: str, key: str, reason: str) -> None:
+        self.path = path
+        self.key = key
+        self.reason = reason
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {reason}")
+
+
+class FetchError(DigestError):
+    """A URL could not be fetched (DNS, refused, timeout, HTTP error, too large, refused address)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class ParseError(DigestError):
+    """Fetched bytes are not a usable feed or page."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class ExtractError(DigestError):
+    """No trustworthy article text could be extracted from a page."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class StorageError(DigestError):
+    """The state file cannot be opened, migrated or written."""
+
+
+class DeliveryError(DigestError):
+    """A digest could not be delivered to one recipient or written to the site."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"{target}: {reason}")

@@ -1,0 +1,250 @@
+"""Frozen records that cross the boundaries between pipeline stages.
+
+Nothing here imports any other module of ours; every stage speaks in these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+SourceType = Literal["feed", "page"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured source: a feed, or an HTML listing page whose article links are followed."""
+
+    name: str
+    url: str
+    type: SourceType = "feed"
+    encoding: str | None = None
+    enabled: bool = True
+    tags: tuple[str, ...] = ()
+    selector: str | None = None  # CSS selector for article links on a `page` source
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP cache validators remembered per URL for conditional GET."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the fetcher brings back for one URL (2xx or 304)."""
+
+    url: str  # the URL asked for
+    final_url: str  # after redirects
+    status: int
+    body: bytes
+    content_type: str  # media type without parameters, lower case ("" if absent)
+    charset: str | None  # the charset parameter of Content-Type, if any
+    validators: Validators = Validators()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a parsed feed, or one article link found on a listing page."""
+
+    url: str
+    title: str = ""
+    guid: str | None = None
+    summary: str = ""  # plain text
+    content_html: str | None = None  # the feed's own full content (content:encoded, Atom content)
+    published: datetime | None = None  # aware
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    entries: tuple[Entry, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Article:
+    """What extraction finds in an article page (or in a feed's full content)."""
+
+    text: str  # paragraphs separated by a blank line; "" when nothing trustworthy was found
+    title: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item ready to be stored: everything we know about one article."""
+
+    source: str
+    url: str  # as linked
+    canonical_url: str
+    guid: str | None
+    title: str
+    summary: str
+    text: str
+    published: datetime | None
+    author: str | None
+    content_hash: str
+    extract_status: str = "ok"  # ok | feed-only | failed: <reason>
+
+
+@dataclass(frozen=True)
+class Item:
+    """A stored item as the later stages see it."""
+
+    id: int
+    source: str
+    url: str
+    canonical_url: str
+    guid: str | None
+    title: str
+    summary: str
+    text: str
+    published: datetime | None
+    first_seen: datetime
+    author: str | None = None
+    content_hash: str = ""
+    story_id: str | None = None
+    issued_on: date | None = None  # the digest date that published it, if any
+
+
+@dataclass(frozen=True)
+class ThemeDef:
+    id: str
+    title: str
+    title_en: str = ""
+    description: str = ""
+    terms: tuple[tuple[str, float], ...] = ()  # (term, weight)
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Which theme a story goes under, and why."""
+
+    theme: str
+    score: float
+    secondary: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # e.g. ("title: 규제샌드박스 ×3.0",)
+
+
+@dataclass(frozen=True)
+class Story:
+    """One real-world event: the items that cover it, headed by a representative item."""
+
+    id: str
+    items: tuple[Item, ...]  # representative first
+    title: str
+    summary: str
+    is_update: bool = False  # the story already appeared in an earlier digest
+    earlier: tuple[Item, ...] = ()  # items of this story issued in earlier digests
+    placement: Placement = field(default_factory=lambda: Placement(theme="other", score=0.0))
+    evidence: tuple[str, ...] = ()  # why its items were joined
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for item in self.items:
+            seen.setdefault(item.source, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class ThemeSection:
+    id: str
+    title: str
+    title_en: str
+    description: str
+    stories: tuple[Story, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    date: date
+    generated_at: datetime
+    title: str
+    timezone: str
+    sections: tuple[ThemeSection, ...]
+
+    @property
+    def story_count(self) -> int:
+        return sum(len(s.stories) for s in self.sections)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(story.items) for s in self.sections for story in s.stories)
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """How one source fared in a run."""
+
+    name: str
+    seen: int = 0
+    new: int = 0
+    failed: int = 0
+    error: str | None = None  # one line; set when the source itself failed
+    not_modified: bool = False
+    notes: tuple[str, ...] = ()  # per-item problems (article page 404, extraction failed …)
+
+
+# --------------------------------------------------------------------------- settings
+# Built once by `config.load_settings` and passed down; no module reads a global.
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    recipients: tuple[str, ...] = ()
+    sender: str = "digest@localhost"
+    subject: str = "[{title}] {date} · 스토리 {stories}건"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str | None = None
+    password: str | None = None  # only ever from the environment variable named in the config
+    timeout: float = 30.0
+    list_id: str = "digest.localhost"
+    unsubscribe: str | None = None  # mailto: or https: target for List-Unsubscribe
+    include_other: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.recipients)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    concurrency: int = 8
+    per_host: int = 2
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    max_items_per_feed: int = 200
+    user_agent: str = "digest/0.1 (+https://github.com/; Korean health-tech daily digest)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: str  # the config file it came from
+    sources: tuple[Source, ...]
+    themes: tuple[ThemeDef, ...]  # in display order; `other` is the catch-all
+    title: str = "헬스테크 데일리"
+    timezone: str = "Asia/Seoul"
+    max_stories_per_theme: int = 20
+    other_position: Literal["last", "hidden"] = "last"
+    min_theme_score: float = 1.0
+    fetch: FetchSettings = FetchSettings()
+    email: EmailSettings = EmailSettings()
+    site_dir: str | None = None
+    base_url: str | None = None  # where the site is published, for absolute links in mail and feed

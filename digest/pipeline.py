@@ -1,0 +1,384 @@
+"""The wiring of one run: fetch → parse → extract → store → stories → themes → render → deliver.
+
+Crash safety, in order: a source's new items and its HTTP validators are stored in one
+transaction (a crash before it re-fetches them next time); the outputs are written atomically;
+then the digest is issued (its items marked as published, in one transaction); then each
+recipient's delivery is recorded the moment it succeeds. A re-run for the same date rebuilds the
+same digest and sends only to readers not yet sent to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from . import extract, render, stories, themes
+from .charset import decode
+from .deliver import email as email_delivery
+from .errors import DeliveryError, DigestError, ExtractError, FetchError, ParseError
+from .fetch import Fetcher, make_client
+from .models import (
+    Article,
+    Digest,
+    Entry,
+    NewItem,
+    Response,
+    Settings,
+    Source,
+    SourceReport,
+    Story,
+    ThemeSection,
+)
+from .parse import html_to_text, parse_feed
+from .storage import Store
+
+CONTEXT_DAYS = 7  # how far back a follow-up can join an earlier story
+FULL_CONTENT_MIN_CHARS = 200  # a feed's own content shorter than this is treated as a summary
+
+
+@dataclass(frozen=True)
+class RunReport:
+    day: date
+    sources: tuple[SourceReport, ...]
+    digest: Digest | None
+    files: tuple[Path, ...]
+    published: bool
+    deliveries: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.sources) and all(s.error for s in self.sources)
+
+
+def today(settings: Settings, now: datetime | None = None) -> date:
+    tz = ZoneInfo(settings.timezone)
+    return (now or datetime.now(tz)).astimezone(tz).date()
+
+
+def run(
+    settings: Settings,
+    state_path: str | Path,
+    out_dir: str | Path,
+    day: date | None = None,
+    no_send: bool = False,
+    now: datetime | None = None,
+    client: httpx.AsyncClient | None = None,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> RunReport:
+    """One run for one date. Never raises for a bad source; raises DigestError for bad state."""
+    tz = ZoneInfo(settings.timezone)
+    now = (now or datetime.now(tz)).astimezone(tz)
+    day = day or now.date()
+    with Store(state_path) as store:
+        reports = asyncio.run(collect(settings, store, now, client))
+        enabled = [s for s in settings.sources if s.enabled]
+        if enabled and all(r.error for r in reports):
+            return RunReport(day, tuple(reports), None, (), False, error="every source failed")
+        digest, story_of_item = build_digest(settings, store, day, now)
+        files = write_outputs(digest, settings, Path(out_dir))
+        publish = not no_send
+        if publish:
+            store.issue_digest(day, digest.generated_at, story_of_item, digest.story_count)
+        lines = deliver(settings, store, digest, files, Path(out_dir), no_send, now, log)
+    return RunReport(day, tuple(reports), digest, tuple(files), publish, tuple(lines))
+
+
+# --------------------------------------------------------------------------- collect
+
+
+async def collect(
+    settings: Settings, store: Store, now: datetime, client: httpx.AsyncClient | None = None
+) -> list[SourceReport]:
+    """Fetch every enabled source concurrently and store what is new. One bad source never
+    stops the others: its failure comes back as a report line."""
+    sources = [s for s in settings.sources if s.enabled]
+    own_client = client is None
+    http = client or make_client(settings.fetch)
+    trusted = {(httpx.URL(s.url).host or "").lower() for s in sources}
+    fetcher = Fetcher(http, settings.fetch, trusted)
+    try:
+        results = await asyncio.gather(
+            *(_collect_source(s, settings, store, fetcher, now) for s in sources), return_exceptions=True
+        )
+    finally:
+        if own_client:
+            await http.aclose()
+    reports: list[SourceReport] = []
+    for source, result in zip(sources, results, strict=True):
+        if isinstance(result, SourceReport):
+            reports.append(result)
+        elif isinstance(result, DigestError | OSError | ValueError):
+            reports.append(SourceReport(source.name, error=_one_line(result)))
+            store.record_source(source.name, source.url, _one_line(result), now)
+        else:
+            raise result
+    return reports
+
+
+async def _collect_source(
+    source: Source, settings: Settings, store: Store, fetcher: Fetcher, now: datetime
+) -> SourceReport:
+    state = store.source_state(source.name, source.url)
+    try:
+        response = await fetcher.get(source.url, state.validators if state else None)
+        if response.not_modified:
+            store.record_source(source.name, source.url, "not-modified", now)
+            return SourceReport(source.name, not_modified=True)
+        entries, warnings = _entries(source, response, settings, now)
+    except (FetchError, ParseError) as exc:
+        store.record_source(source.name, source.url, _one_line(exc), now)
+        return SourceReport(source.name, error=_one_line(exc))
+
+    # Which entries are new: by canonical URL, by (source, guid), and once within the batch.
+    fresh: list[tuple[Entry, str]] = []
+    seen: set[str] = set()
+    canon = [(e, stories.canonical_url(e.url)) for e in entries]
+    known_urls, known_guids = store.known(
+        (c for _, c in canon), ((source.name, e.guid) for e, _ in canon if e.guid)
+    )
+    for entry, c in canon:
+        if c in known_urls or c in seen or (entry.guid and (source.name, entry.guid) in known_guids):
+            continue
+        seen.add(c)
+        fresh.append((entry, c))
+
+    built = await asyncio.gather(*(_build_item(source, e, c, fetcher, settings, now) for e, c in fresh))
+    notes = list(warnings)
+    items: list[NewItem] = []
+    hashes: set[str] = set()
+    failed = 0
+    for item, note in built:
+        if note:
+            notes.append(note)
+        if item.extract_status.startswith("failed"):
+            failed += 1
+        if item.content_hash in hashes:
+            continue  # the same text twice in one source: one item
+        hashes.add(item.content_hash)
+        items.append(item)
+    added = store.add_items(items, now, (source.name, source.url, response.validators))
+    return SourceReport(source.name, seen=len(entries), new=added, failed=failed, notes=tuple(notes))
+
+
+def _entries(
+    source: Source, response: Response, settings: Settings, now: datetime
+) -> tuple[list[Entry], list[str]]:
+    if source.type == "page":
+        text, _ = decode(response.body, response.charset, source.encoding)
+        links = extract.find_article_links(text, response.final_url, source.selector)
+        if not links:
+            raise ParseError(source.url, "no article links found on the listing page")
+        return [Entry(url=u, title=t) for u, t in links[: settings.fetch.max_items_per_feed]], []
+    feed = parse_feed(
+        response.body,
+        response.final_url,
+        content_type=response.content_type,
+        charset=response.charset,
+        encoding_override=source.encoding,
+        tz=settings.timezone,
+        now=now,
+        max_items=settings.fetch.max_items_per_feed,
+    )
+    return list(feed.entries), list(feed.warnings)
+
+
+async def _build_item(
+    source: Source, entry: Entry, canonical: str, fetcher: Fetcher, settings: Settings, now: datetime
+) -> tuple[NewItem, str | None]:
+    """Everything we know about one new entry: the feed's own full content when it is the whole
+    article, else the article page; on failure the feed summary, with a note."""
+    article: Article | None = None
+    status = "ok"
+    note: str | None = None
+    if entry.content_html and len(html_to_text(entry.content_html)) >= FULL_CONTENT_MIN_CHARS:
+        try:
+            article = extract.clean_content(entry.content_html, entry.url)
+        except ExtractError:
+            article = None
+    if article is None or not article.text:
+        try:
+            page = await fetcher.get(entry.url)
+            html, _ = decode(page.body, page.charset, source.encoding)
+            article = extract.extract_article(html, page.final_url)
+        except (FetchError, ExtractError) as exc:
+            status = f"failed: {exc.reason}"
+            note = f"{entry.url}: {exc.reason} (kept the feed summary)"
+            article = None
+    text = article.text if article else ""
+    title = entry.title or (article.title if article and article.title else "") or entry.url
+    published = (article.published if article and article.published else None) or entry.published
+    if published is not None and published > now + timedelta(days=1):
+        published = now  # a date in the future is a parsing or clock error
+    summary = extract.summarize(text) if text else extract.strip_furniture_lines(entry.summary)
+    if not summary:
+        summary = extract.summarize(entry.summary) if entry.summary else ""
+    item = NewItem(
+        source=source.name,
+        url=entry.url,
+        canonical_url=canonical,
+        guid=entry.guid,
+        title=title,
+        summary=summary,
+        text=text,
+        published=published,
+        author=(article.author if article and article.author else None) or entry.author,
+        content_hash=stories.content_hash(title, text or entry.summary),
+        extract_status=status if text or status != "ok" else "feed-only",
+    )
+    return item, note
+
+
+# --------------------------------------------------------------------------- digest
+
+
+def build_digest(settings: Settings, store: Store, day: date, now: datetime) -> tuple[Digest, dict[int, str]]:
+    """The digest for `day` from the state, and the story id of every item it publishes."""
+    tz = ZoneInfo(settings.timezone)
+    day_end = datetime.combine(day + timedelta(days=1), time(0), tz)
+    items = store.items_for_digest(day, day_end)
+    earlier = store.earlier_items(before=day, since=day - timedelta(days=CONTEXT_DAYS))
+    clusters = stories.cluster(items, earlier)
+    by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
+    for c in clusters:
+        placement = themes.place([*c.items, *c.earlier], settings.themes, settings.min_theme_score)
+        rep = c.items[0]
+        story = Story(
+            id=c.story_id,
+            items=c.items,
+            title=rep.title,
+            summary=rep.summary,
+            is_update=bool(c.earlier),
+            earlier=c.earlier,
+            placement=placement,
+            evidence=c.evidence,
+        )
+        by_theme.setdefault(placement.theme, []).append(story)
+    sections: list[ThemeSection] = []
+    story_of_item: dict[int, str] = {}
+    for theme in settings.themes:
+        ranked = themes.rank(by_theme.get(theme.id, []), now)
+        shown = ranked[: settings.max_stories_per_theme]
+        consumed = ranked if theme.id == "other" else shown
+        for s in consumed:
+            for it in s.items:
+                story_of_item[it.id] = s.id
+        if theme.id == "other" and settings.other_position == "hidden":
+            continue
+        sections.append(ThemeSection(theme.id, theme.title, theme.title_en, theme.description, tuple(shown)))
+    generated = store.digest_generated_at(day) or now
+    digest = Digest(
+        date=day,
+        generated_at=generated,
+        title=settings.title,
+        timezone=settings.timezone,
+        sections=tuple(sections),
+    )
+    return digest, story_of_item
+
+
+def write_outputs(digest: Digest, settings: Settings, out_dir: Path) -> list[Path]:
+    env = render.make_environment()
+    rendered = render.render_all(digest, settings, env)
+    folder = out_dir / digest.date.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in rendered.items():
+        path = folder / name
+        _atomic_write(path, content)
+        written.append(path)
+    return written
+
+
+def _atomic_write(path: Path, content: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- deliver
+
+
+def deliver(
+    settings: Settings,
+    store: Store,
+    digest: Digest,
+    files: Sequence[Path],
+    out_dir: Path,
+    no_send: bool,
+    now: datetime,
+    log: Callable[[str], None],
+) -> list[str]:
+    """Send the digest to every recipient not yet sent to (or, with --no-send, write .eml files)."""
+    email = settings.email
+    if not email.enabled:
+        return []
+    rendered = {p.name: p.read_text(encoding="utf-8") for p in files}
+    subject = render.email_subject(digest, email, settings.title)
+    lines: list[str] = []
+    if no_send:
+        outbox = out_dir / digest.date.isoformat() / "outbox"
+        outbox.mkdir(parents=True, exist_ok=True)
+        for r in email.recipients:
+            msg = email_delivery.build_message(subject, rendered, email, r, digest.date, now)
+            email_delivery.write_eml(msg, outbox / f"{_safe_name(r)}.eml")
+        lines.append(f"--no-send: {len(email.recipients)} message(s) written to {outbox}")
+        return lines
+    done = store.delivered(digest.date)
+    pending = [r for r in email.recipients if r not in done]
+    if not pending:
+        return [f"e-mail: already sent to all {len(email.recipients)} recipient(s) for {digest.date}"]
+    messages = [
+        (r, email_delivery.build_message(subject, rendered, email, r, digest.date, now)) for r in pending
+    ]
+
+    def sent(recipient: str) -> None:
+        store.record_delivery(digest.date, recipient, True, now)
+        lines.append(f"e-mail: sent to {recipient}")
+
+    def failed(recipient: str, reason: str) -> None:
+        store.record_delivery(digest.date, recipient, False, now, reason)
+        lines.append(f"e-mail: FAILED for {recipient}: {reason} (retried on the next run)")
+
+    try:
+        email_delivery.send_messages(messages, email, on_sent=sent, on_failed=failed)
+    except DeliveryError as exc:
+        lines.append(f"e-mail: {exc}")
+    if len(done):
+        lines.append(f"e-mail: {len(done)} recipient(s) already had this digest")
+    return lines
+
+
+def _safe_name(recipient: str) -> str:
+    return "".join(c if c.isalnum() or c in "@._-" else "_" for c in recipient)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+def preview_stories(
+    settings: Settings, state_path: str | Path, day: date | None = None
+) -> list[tuple[Story, str]]:
+    """The stories the digest for `day` holds (or would hold), without fetching or consuming."""
+    tz = ZoneInfo(settings.timezone)
+    now = datetime.now(tz)
+    day = day or now.date()
+    with Store(state_path) as store:
+        digest, _ = build_digest(settings, store, day, now)
+    return [(story, sec.id) for sec in digest.sections for story in sec.stories]

@@ -1,0 +1,317 @@
+"""Rendering: the Jinja2 environment, and a `Digest` turned into text per output format.
+
+What came from a feed is only ever data to the templates, never template source. The HTML
+templates autoescape it; the Markdown template escapes Markdown syntax with the ``md`` filter (and
+``<`` as ``&lt;``, so no raw HTML reaches ``index.html``); only http(s) URLs become links. The HTML
+that Markdown makes is sanitized once more with nh3 before it is wrapped into the web page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import unicodedata
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import css_inline
+import jinja2
+import markdown
+import nh3
+from markupsafe import Markup
+
+from digest.errors import ConfigError
+from digest.models import Digest, EmailSettings, Item, Settings, Story, ThemeSection
+
+__all__ = ["digest_to_dict", "email_subject", "make_environment", "render_all"]
+
+OTHER = "other"
+TEXT_WIDTH = 72
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
+
+_WEEKDAYS = "월화수목금토일"
+_SPACE_RUN = re.compile(r"\s+")
+# C0/C1 controls, DEL, and the Unicode line/paragraph separators: never inside one line of output.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_MD_INLINE = re.compile(r"([\\`*_{}\[\]|#])")
+_MD_BLOCK_START = re.compile(r"^(?:[>+\-*]|\d+[.)])")
+_ENTITY_LIKE = re.compile(r"&(?=#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
+_URL_SAFE = "!#$%&*+,/:;=?@"
+_ANCHOR_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+
+_PAGE_TAGS = {"a", "p", "ul", "ol", "li", "h1", "h2", "h3", "h4", "strong", "em", "code", "br", "hr", "small"}
+_PAGE_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}} | {h: {"id"} for h in ("h1", "h2", "h3", "h4")}
+
+
+# --------------------------------------------------------------------------- environment
+
+
+def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment over ``templates/``: ``*.html.j2`` autoescaped, Markdown and text not."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir or TEMPLATE_DIR)),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "htm", "html.j2", "htm.j2"),
+            disabled_extensions=("md.j2", "txt.j2"),
+            default_for_string=True,
+            default=False,
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        oneline=oneline,
+        md=md_escape,
+        md_url=md_url,
+        http_url=http_url,
+        anchor=anchor,
+        ko_date=ko_date,
+        ko_day=ko_day,
+        clock=clock,
+        outlets_ko=outlets_ko,
+        update_note=update_note,
+        wrap=wrap,
+    )
+    return env
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def oneline(text: str | None) -> str:
+    """Controls and line breaks folded away: the text as one trimmed line."""
+    return _SPACE_RUN.sub(" ", _CONTROLS.sub(" ", text or "")).strip()
+
+
+def md_escape(text: str | None) -> str:
+    """Feed text made inert for Markdown: one line, specials backslashed, ``<`` as ``&lt;``."""
+    line = _ENTITY_LIKE.sub("&amp;", oneline(text))
+    line = _MD_INLINE.sub(r"\\\1", line).replace("<", "&lt;")
+    return _MD_BLOCK_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], line)
+
+
+def http_url(url: str | None) -> str:
+    """The URL if it is an absolute http(s) URL, else "" (a ``javascript:`` URL never becomes a link)."""
+    url = (url or "").strip()
+    if not url or _CONTROLS.search(url):
+        return ""
+    url = url.replace(" ", "%20")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return url
+
+
+def md_url(url: str) -> str:
+    """An http(s) URL as a Markdown link destination: anything that could end it is percent-encoded."""
+    return quote(url, safe=_URL_SAFE)
+
+
+def anchor(theme_id: str) -> str:
+    return "theme-" + _ANCHOR_UNSAFE.sub("-", theme_id.lower())
+
+
+def ko_date(day: date) -> str:
+    """``2024년 6월 13일 (목)``."""
+    return f"{day.year}년 {day.month}월 {day.day}일 ({_WEEKDAYS[day.weekday()]})"
+
+
+def ko_day(day: date) -> str:
+    """``6월 13일``."""
+    return f"{day.month}월 {day.day}일"
+
+
+def clock(moment: datetime | None, zone: tzinfo, today: date) -> str:
+    """``09:30 KST`` in the digest's zone, with ``6월 12일`` in front when not on the digest's day."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
+    label = f"{local:%H:%M} {local.tzname() or ''}".rstrip()
+    return label if local.date() == today else f"{ko_day(local.date())} {label}"
+
+
+def outlets_ko(story: Story) -> str:
+    """``청년의사`` or ``청년의사 외 3곳``."""
+    outlets = [oneline(o) for o in story.outlets]
+    if not outlets:
+        return ""
+    return outlets[0] if len(outlets) == 1 else f"{outlets[0]} 외 {len(outlets) - 1}곳"
+
+
+def update_note(story: Story) -> str:
+    """The sentence that says an update story continues an earlier one ("" when nothing to say)."""
+    issued = sorted({item.issued_on for item in story.earlier if item.issued_on})
+    if issued:
+        return f"{ko_date(issued[0])} 다이제스트에서 전한 소식에 이어지는 보도입니다."
+    if story.earlier:
+        return "앞서 전한 소식에 이어지는 보도입니다."
+    return ""
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def wrap(text: str | None, indent: str = "", first: str | None = None, width: int = TEXT_WIDTH) -> str:
+    """Greedy wrap at spaces by display width (Hangul counts two columns); long words stay whole."""
+    lines: list[str] = []
+    prefix = indent if first is None else first
+    current = ""
+    for word in oneline(text).split(" "):
+        candidate = f"{current} {word}" if current else word
+        if current and display_width(prefix + candidate) > width:
+            lines.append(prefix + current)
+            prefix, current = indent, word
+        else:
+            current = candidate
+    lines.append(prefix + current)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def digest_to_dict(digest: Digest) -> dict[str, Any]:
+    """The JSON document (FORMAT.md's schema plus more fields), keys in a fixed order."""
+    return {
+        "date": digest.date.isoformat(),
+        "generated_at": digest.generated_at.isoformat(),
+        "title": digest.title,
+        "timezone": digest.timezone,
+        "themes": [_section_dict(section) for section in digest.sections],
+    }
+
+
+def _section_dict(section: ThemeSection) -> dict[str, Any]:
+    return {
+        "id": section.id,
+        "title": section.title,
+        "title_en": section.title_en,
+        "stories": [_story_dict(story) for story in section.stories],
+    }
+
+
+def _story_dict(story: Story) -> dict[str, Any]:
+    placement = story.placement
+    return {
+        "id": story.id,
+        "title": story.title,
+        "summary": story.summary,
+        "is_update": story.is_update,
+        "theme": placement.theme,
+        "secondary_themes": list(placement.secondary),
+        "score": placement.score,
+        "reasons": list(placement.reasons),
+        "outlets": list(story.outlets),
+        "items": [_item_dict(item, story) for item in story.items],
+        "earlier": [
+            {
+                "url": item.url,
+                "title": item.title,
+                "source": item.source,
+                "issued_on": item.issued_on.isoformat() if item.issued_on else None,
+            }
+            for item in story.earlier
+        ],
+        "evidence": list(story.evidence),
+    }
+
+
+def _item_dict(item: Item, story: Story) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "url": item.url,
+        "title": item.title,
+        "source": item.source,
+        "published": item.published.isoformat() if item.published else None,
+        "summary": item.summary,
+    }
+    if item.text:
+        record["text"] = item.text
+    record["story_id"] = item.story_id or story.id
+    return record
+
+
+# --------------------------------------------------------------------------- all outputs
+
+
+def render_all(digest: Digest, settings: Settings, env: jinja2.Environment) -> dict[str, str]:
+    """Every output of one digest, by file name."""
+    zone = _zone(digest.timezone, settings)
+    if settings.other_position == "hidden":
+        digest = dataclasses.replace(digest, sections=tuple(s for s in digest.sections if s.id != OTHER))
+    context: dict[str, Any] = {
+        "digest": digest,
+        "sections": digest.sections,
+        "zone": zone,
+        "site_url": http_url(settings.base_url),
+    }
+
+    md_text = env.get_template("digest.md.j2").render(context)
+    body = nh3.clean(
+        markdown.markdown(md_text, extensions=MARKDOWN_EXTENSIONS),
+        tags=_PAGE_TAGS,
+        attributes=_PAGE_ATTRIBUTES,
+        url_schemes={"http", "https"},
+    )
+    page = env.get_template("page.html.j2").render(context, body=Markup(body))
+
+    mail_sections = _email_sections(digest, settings.email)
+    mail_context = context | {
+        "sections": mail_sections,
+        "story_count": sum(len(s.stories) for s in mail_sections),
+        "item_count": sum(len(story.items) for s in mail_sections for story in s.stories),
+        "unsubscribe": _unsubscribe_url(settings.email.unsubscribe),
+    }
+    mail_html = css_inline.inline(
+        env.get_template("email.html.j2").render(mail_context),
+        keep_at_rules=True,  # the dark-mode and phone-width @media rules stay in a <style>
+        load_remote_stylesheets=False,
+    )
+    mail_text = env.get_template("email.txt.j2").render(mail_context)
+
+    return {
+        "digest.md": md_text,
+        "digest.json": json.dumps(digest_to_dict(digest), ensure_ascii=False, indent=2) + "\n",
+        "email.html": mail_html,
+        "email.txt": mail_text,
+        "index.html": page,
+    }
+
+
+def email_subject(digest: Digest, email: EmailSettings, title: str) -> str:
+    """The Subject from ``EmailSettings.subject`` ({title}, {date}, {stories}) as one safe line."""
+    values = {
+        "title": title,
+        "date": ko_date(digest.date),
+        "stories": str(sum(len(s.stories) for s in _email_sections(digest, email))),
+    }
+    subject = re.sub(r"\{(title|date|stories)\}", lambda m: values[m.group(1)], email.subject)
+    return oneline(subject)
+
+
+def _email_sections(digest: Digest, email: EmailSettings) -> tuple[ThemeSection, ...]:
+    return tuple(s for s in digest.sections if s.id != OTHER or email.include_other)
+
+
+def _unsubscribe_url(target: str | None) -> str:
+    target = (target or "").strip()
+    if target.lower().startswith("mailto:") and not _CONTROLS.search(target):
+        return target
+    return http_url(target)
+
+
+def _zone(name: str, settings: Settings) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(settings.path, "timezone", f"unknown time zone {name!r}") from exc

@@ -1,0 +1,280 @@
+"""End to end: real HTTP on 127.0.0.1 serving tests/data/site, a real SQLite file, the real
+pipeline and CLI."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from digest import cli, pipeline
+from digest.config import load_settings
+
+from .conftest import DATA, LoopbackServer
+
+SITE = DATA / "site"
+KST = ZoneInfo("Asia/Seoul")
+DAY1, DAY2 = date(2024, 6, 12), date(2024, 6, 13)
+
+
+def serve_day(server: LoopbackServer, day: str) -> None:
+    server.routes.clear()
+    for f in sorted((SITE / day).rglob("*")):
+        if not f.is_file():
+            continue
+        path = "/" + f.relative_to(SITE / day).as_posix()
+        body = f.read_bytes().replace(b"{base}", server.base.encode())
+        if path.startswith("/euckr/") and path.endswith(".xml"):
+            ctype = "application/rss+xml; charset=EUC-KR"
+        elif path.startswith("/euckr/"):
+            ctype = "text/html"  # no charset: the page's own <meta> must be found
+        elif path.endswith(".json"):
+            ctype = "application/feed+json"
+        elif path.endswith(".xml"):
+            ctype = "application/xml"
+        else:
+            ctype = "text/html; charset=utf-8"
+        server.add(path, body, content_type=ctype)
+
+
+def write_sources(tmp_path: Path, server: LoopbackServer, extra: str = "") -> Path:
+    p = tmp_path / "sources.yaml"
+    p.write_text(
+        f"""sources:
+  - {{name: 메디온뉴스, url: "{server.url("/rss/feed.xml")}", type: feed}}
+  - {{name: 실버라이프신문, url: "{server.url("/euckr/feed.xml")}", type: feed}}
+  - {{name: 실버케어뉴스, url: "{server.url("/atom/feed.xml")}", type: feed}}
+  - {{name: AI헬스포스트, url: "{server.url("/json/feed.json")}", type: feed}}
+{extra}""",
+        encoding="utf-8",
+    )
+    return p
+
+
+def evening(day: date) -> datetime:
+    return datetime.combine(day, time(18), KST)
+
+
+def run(sources: Path, tmp_path: Path, day: date, no_send: bool = False) -> pipeline.RunReport:
+    settings = load_settings(sources)
+    return pipeline.run(
+        settings, tmp_path / "state.sqlite", tmp_path / "out", day, no_send=no_send, now=evening(day)
+    )
+
+
+def digest_json(tmp_path: Path, day: date) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((tmp_path / "out" / day.isoformat() / "digest.json").read_text("utf-8"))
+    return data
+
+
+def urls(doc: dict[str, Any]) -> set[str]:
+    return {i["url"] for t in doc["themes"] for s in t["stories"] for i in s["items"]}
+
+
+def validate_digest_schema(doc: dict[str, Any]) -> None:
+    """The schema of ../shared/corpus/FORMAT.md ("The JSON digest it reads")."""
+    assert isinstance(doc["date"], str) and date.fromisoformat(doc["date"])
+    datetime.fromisoformat(doc["generated_at"])
+    assert isinstance(doc["themes"], list) and doc["themes"]
+    for theme in doc["themes"]:
+        assert theme["id"] in ("silver_devices", "ai_demos", "regulatory_sandbox", "other")
+        assert isinstance(theme["title"], str) and theme["title"]
+        for story in theme["stories"]:
+            assert isinstance(story["id"], str) and story["id"]
+            assert isinstance(story["title"], str) and story["title"]
+            assert isinstance(story["summary"], str)
+            assert story["items"]
+            for item in story["items"]:
+                assert item["url"].startswith("http")
+                assert isinstance(item["title"], str) and item["title"]
+                assert isinstance(item["source"], str) and item["source"]
+                if item["published"] is not None:
+                    assert datetime.fromisoformat(item["published"]).tzinfo is not None
+
+
+def test_two_days_novelty_themes_and_stories(server: LoopbackServer, tmp_path: Path) -> None:
+    sources = write_sources(tmp_path, server)
+    serve_day(server, "day1")
+    r1 = run(sources, tmp_path, DAY1)
+    assert r1.error is None and r1.published
+    assert {s.name: (s.seen, s.new, s.error) for s in r1.sources} == {
+        "메디온뉴스": (2, 2, None),
+        "실버라이프신문": (1, 1, None),
+        "실버케어뉴스": (1, 1, None),
+        "AI헬스포스트": (1, 1, None),
+    }
+    d1 = digest_json(tmp_path, DAY1)
+    validate_digest_schema(d1)
+    placed = {s["title"]: t["id"] for t in d1["themes"] for s in t["stories"]}
+    assert placed["손목시계형 심전도 측정기, 규제 샌드박스 첫 실증특례"] == "regulatory_sandbox"
+    assert placed["독거노인 300가구에 AI 돌봄로봇 보급"] == "silver_devices"
+    assert placed["충북대병원, 응급실 흉부 엑스레이 AI 판독 실증 착수"] == "ai_demos"
+    assert placed["병원계, 전공의 근무시간 단축 대책 논의"] == "other"
+    # The EUC-KR reprint joined the original: one story, two outlets; tracking parameters gone.
+    sandbox = next(t for t in d1["themes"] if t["id"] == "regulatory_sandbox")["stories"]
+    assert len(sandbox) == 1
+    assert sorted(i["source"] for i in sandbox[0]["items"]) == ["메디온뉴스", "실버라이프신문"]
+    euckr = next(i for i in sandbox[0]["items"] if i["source"] == "실버라이프신문")
+    assert euckr["title"] == "웨어러블 심전도 서비스, 규제 샌드박스 통과"
+    assert "rss/news/101.html" in sandbox[0]["items"][0]["url"]
+    # Extracted text, without furniture, is exported; summaries start at the news.
+    for t in d1["themes"]:
+        for s in t["stories"]:
+            assert "기상청" not in s["summary"] and "무단전재" not in s["summary"]
+            for i in s["items"]:
+                assert i.get("text"), i["url"]
+                assert "맑음서울" not in i["text"] and "가장 많이 본 뉴스" not in i["text"]
+
+    serve_day(server, "day2")
+    r2 = run(sources, tmp_path, DAY2)
+    d2 = digest_json(tmp_path, DAY2)
+    validate_digest_schema(d2)
+    assert urls(d1).isdisjoint(urls(d2)), "an item appears in at most one digest"
+    assert len(urls(d2)) == 1
+    follow = next(s for t in d2["themes"] for s in t["stories"])
+    assert follow["id"] == sandbox[0]["id"], "the follow-up joins the day-1 story"
+    assert follow["is_update"] is True
+    assert {s.name: s.new for s in r2.sources}["메디온뉴스"] == 1
+
+
+def test_rerun_same_date_is_idempotent(server: LoopbackServer, tmp_path: Path) -> None:
+    sources = write_sources(tmp_path, server)
+    serve_day(server, "day1")
+    run(sources, tmp_path, DAY1)
+    first = (tmp_path / "out" / "2024-06-12" / "digest.json").read_bytes()
+    second_report = run(sources, tmp_path, DAY1)
+    assert all(s.new == 0 for s in second_report.sources)
+    assert (tmp_path / "out" / "2024-06-12" / "digest.json").read_bytes() == first
+
+
+def test_second_fetch_is_conditional_and_parses_nothing(server: LoopbackServer, tmp_path: Path) -> None:
+    sources = write_sources(tmp_path, server)
+    serve_day(server, "day1")
+    run(sources, tmp_path, DAY1)
+    r = run(sources, tmp_path, DAY1)
+    assert all(s.not_modified for s in r.sources)
+    conditional = [h for p, h in server.requests if p == "/rss/feed.xml"]
+    assert "if-none-match" in conditional[-1]
+
+
+def test_no_send_consumes_nothing(server: LoopbackServer, tmp_path: Path) -> None:
+    sources = write_sources(tmp_path, server)
+    serve_day(server, "day1")
+    r = run(sources, tmp_path, DAY1, no_send=True)
+    assert not r.published
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM items WHERE issued_on IS NOT NULL").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM digests").fetchone()[0] == 0
+    db.close()
+    preview = urls(digest_json(tmp_path, DAY1))
+    # The next date still gets every item: nothing was consumed.
+    serve_day(server, "day2")
+    run(sources, tmp_path, DAY2)
+    assert preview < urls(digest_json(tmp_path, DAY2))
+
+
+def test_failing_sources_are_reported_and_the_rest_goes_on(server: LoopbackServer, tmp_path: Path) -> None:
+    serve_day(server, "day1")
+    server.add(
+        "/captcha.xml",
+        "<html><body>자동입력 방지를 위해 문자를 입력하세요</body></html>",
+        content_type="text/html; charset=utf-8",
+    )
+    extra = f"""  - {{name: 없는피드, url: "{server.url("/missing.xml")}", type: feed}}
+  - {{name: 캡차, url: "{server.url("/captcha.xml")}", type: feed}}
+  - {{name: 닫힌서버, url: "http://127.0.0.1:9/feed.xml", type: feed}}
+"""
+    sources = write_sources(tmp_path, server, extra)
+    r = run(sources, tmp_path, DAY1)
+    errors = {s.name: s.error for s in r.sources}
+    assert errors["없는피드"] is not None and "HTTP 404" in errors["없는피드"]
+    assert errors["캡차"] is not None and "not a feed" in errors["캡차"]
+    assert errors["닫힌서버"] is not None and "cannot connect" in errors["닫힌서버"]
+    assert errors["메디온뉴스"] is None
+    assert r.digest is not None and r.digest.item_count == 5
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    status = dict(db.execute("SELECT name, last_status FROM sources").fetchall())
+    assert "HTTP 404" in status["없는피드"] and status["메디온뉴스"] == "ok"
+
+
+def test_article_page_404_keeps_the_feed_summary(server: LoopbackServer, tmp_path: Path) -> None:
+    serve_day(server, "day1")
+    del server.routes["/rss/news/102.html"]
+    r = run(write_sources(tmp_path, server), tmp_path, DAY1)
+    medion = next(s for s in r.sources if s.name == "메디온뉴스")
+    assert medion.new == 2 and medion.failed == 1
+    assert any("HTTP 404" in n for n in medion.notes)
+    d = digest_json(tmp_path, DAY1)
+    story = next(s for t in d["themes"] for s in t["stories"] if s["title"].startswith("병원계"))
+    assert story["summary"].startswith("대한병원협회는")
+
+
+def test_cli_exit_codes_and_summary(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  - {name: x, url: 'ftp://nope'}\n", encoding="utf-8")
+    assert (
+        cli.main(["run", "--sources", str(bad), "--state", str(tmp_path / "s"), "--out", str(tmp_path)]) == 2
+    )
+    assert "sources[0].url" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists(), "nothing is touched when the configuration is invalid"
+
+    dead = tmp_path / "dead.yaml"
+    dead.write_text("sources:\n  - {name: x, url: 'http://127.0.0.1:9/feed.xml'}\n", encoding="utf-8")
+    assert (
+        cli.main(
+            [
+                "run",
+                "--sources",
+                str(dead),
+                "--state",
+                str(tmp_path / "d.sqlite"),
+                "--out",
+                str(tmp_path / "o"),
+                "--date",
+                "2024-06-12",
+            ]
+        )
+        == 1
+    )
+    assert "every source failed" in capsys.readouterr().err
+
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    code = cli.main(
+        [
+            "run",
+            "--sources",
+            str(sources),
+            "--state",
+            str(tmp_path / "c.sqlite"),
+            "--out",
+            str(tmp_path / "out"),
+            "--date",
+            "2024-06-12",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "메디온뉴스" in out and "new   2" in out
+    assert "규제샌드박스·특구" in out and "digest.json" in out
+
+
+def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["run", "--demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "index.html" in out
+    days = sorted(p.name for p in (tmp_path / "demo").iterdir() if p.is_dir())
+    assert len(days) == 2
+    d1, d2 = (json.loads((tmp_path / "demo" / d / "digest.json").read_text("utf-8")) for d in days)
+    validate_digest_schema(d1)
+    validate_digest_schema(d2)
+    assert urls(d1) and urls(d2) and urls(d1).isdisjoint(urls(d2))
+    for name in ("digest.md", "email.html", "email.txt", "index.html"):
+        assert (tmp_path / "demo" / days[0] / name).stat().st_size > 500

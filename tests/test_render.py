@@ -1,0 +1,337 @@
+"""Rendering: every output of one hand-built digest, its JSON schema, escaping, and golden files.
+
+Set UPDATE_GOLDEN=1 to rewrite tests/data/golden/ from the current templates (then read the diff).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import date, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from digest.errors import ConfigError
+from digest.models import Digest, EmailSettings, Item, Placement, Settings, Story, ThemeSection
+from digest.render import (
+    digest_to_dict,
+    display_width,
+    email_subject,
+    make_environment,
+    md_escape,
+    render_all,
+)
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+KST = timezone(timedelta(hours=9))
+EVIL_TITLE = '고령자 낙상 감지 <script>alert("x")</script> [x](javascript:alert(1)) *굵게* _밑줄_ `코드`'
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2024, 6, day, hour, minute, tzinfo=KST)
+
+
+def _item(
+    n: int,
+    source: str,
+    title: str,
+    url: str,
+    story: str,
+    published: datetime | None,
+    *,
+    summary: str = "",
+    text: str = "",
+    issued_on: date | None = None,
+) -> Item:
+    return Item(
+        id=n,
+        source=source,
+        url=url,
+        canonical_url=url,
+        guid=None,
+        title=title,
+        summary=summary,
+        text=text,
+        published=published,
+        first_seen=_at(13, 6),
+        story_id=story,
+        issued_on=issued_on,
+    )
+
+
+def sample_digest() -> Digest:
+    robot = Story(
+        id="s-robot",
+        title="요양원 돌봄 로봇 실증 착수… 낙상 감지·투약 알림 시범 운영",
+        summary=(
+            "보건복지부가 전국 요양원 12곳에서 돌봄 로봇 실증을 시작한다. "
+            "낙상 감지와 투약 알림 기능을 6개월간 시범 운영한 뒤 확대 여부를 정한다."
+        ),
+        items=(
+            _item(
+                1,
+                "청년의사",
+                "요양원 돌봄 로봇 실증 착수… 낙상 감지·투약 알림 시범 운영",
+                "https://www.docdocdoc.co.kr/news/articleView.html?idxno=3001",
+                "s-robot",
+                _at(13, 9, 30),
+                summary="보건복지부가 전국 요양원 12곳에서 돌봄 로봇 실증을 시작한다.",
+                text="보건복지부가 전국 요양원 12곳에서 돌봄 로봇 실증을 시작한다.\n\n두 번째 문단.",
+            ),
+            _item(
+                2,
+                "메디게이트뉴스",
+                "복지부, 돌봄 로봇 요양원 12곳 실증",
+                "https://medigatenews.com/news/3002",
+                "s-robot",
+                _at(13, 10, 5),
+            ),
+            _item(
+                3,
+                "데일리메디",
+                "돌봄 로봇 실증사업 본격화",
+                "http://dailymedi.com/n/3003",
+                "s-robot",
+                _at(12, 22, 40),
+            ),
+        ),
+        placement=Placement(
+            theme="silver_devices", score=7.5, secondary=("ai_demos",), reasons=("title: 돌봄 로봇 ×3.0",)
+        ),
+        evidence=("same event: title similarity 0.82",),
+    )
+    evil = Story(
+        id="s-evil",
+        title=EVIL_TITLE,
+        summary='요약에 <img src=x onerror=alert(1)> 태그와 {: onclick="alert(1)" } 속성 주입 시도가 있다.',
+        items=(_item(4, "헬스<b>경향</b>", EVIL_TITLE, "javascript:alert(1)", "s-evil", None),),
+        placement=Placement(theme="silver_devices", score=2.0),
+    )
+    virtual = Story(
+        id="s-virtual",
+        title="가상병원 시범사업 2차 실증 결과 발표",
+        summary="지난주 시작한 가상병원 시범사업의 2차 실증 결과가 나왔다.",
+        is_update=True,
+        items=(
+            _item(
+                5,
+                "의학신문",
+                "가상병원 2차 실증 결과… 대기시간 30% 줄어",
+                "https://www.bosa.co.kr/5",
+                "s-virtual",
+                _at(13, 8),
+            ),
+        ),
+        earlier=(
+            _item(
+                6,
+                "청년의사",
+                "가상병원 시범사업 첫 실증 돌입",
+                "https://www.docdocdoc.co.kr/news/articleView.html?idxno=2990",
+                "s-virtual",
+                _at(12, 15),
+                issued_on=date(2024, 6, 12),
+            ),
+        ),
+        placement=Placement(theme="ai_demos", score=5.0, reasons=("title: 가상병원 ×2.5", "body: 실증 ×1.0")),
+    )
+    weather = Story(
+        id="s-weather",
+        title="장마 앞두고 온열질환 주의보",
+        summary="질병관리청이 온열질환 감시체계를 가동했다.",
+        items=(
+            _item(
+                7,
+                "헬스경향",
+                "장마 앞두고 온열질환 주의보",
+                "https://www.k-health.com/7",
+                "s-weather",
+                _at(13, 6, 50),
+            ),
+        ),
+        placement=Placement(theme="other", score=0.0),
+    )
+    return Digest(
+        date=date(2024, 6, 13),
+        generated_at=_at(13, 7),
+        title="헬스테크 데일리",
+        timezone="Asia/Seoul",
+        sections=(
+            ThemeSection("silver_devices", "실버·고령친화 기기", "Silver devices", "", (robot, evil)),
+            ThemeSection("ai_demos", "의료 AI 실증·시연", "AI demos", "", (virtual,)),
+            ThemeSection("regulatory_sandbox", "규제샌드박스", "Regulatory sandbox", "", ()),
+            ThemeSection("other", "기타", "Other", "", (weather,)),
+        ),
+    )
+
+
+def _settings(**kw: object) -> Settings:
+    return Settings(path="sources.yaml", sources=(), themes=(), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[str, str]:
+    return render_all(sample_digest(), _settings(), make_environment())
+
+
+def test_every_output_is_rendered(outputs: dict[str, str]) -> None:
+    assert set(outputs) == {"digest.md", "digest.json", "email.html", "email.txt", "index.html"}
+    assert all(text.strip() for text in outputs.values())
+
+
+def test_json_follows_the_format_and_round_trips(outputs: dict[str, str]) -> None:
+    doc = json.loads(outputs["digest.json"])
+    assert doc == digest_to_dict(sample_digest())
+    assert doc["date"] == "2024-06-13"
+    assert datetime.fromisoformat(doc["generated_at"]) == _at(13, 7)
+    assert [t["id"] for t in doc["themes"]] == ["silver_devices", "ai_demos", "regulatory_sandbox", "other"]
+    for theme in doc["themes"]:
+        assert {"id", "title", "stories"} <= theme.keys()
+        for story in theme["stories"]:
+            assert {"id", "title", "summary", "items"} <= story.keys()
+            for item in story["items"]:
+                assert {"url", "title", "source", "published"} <= item.keys()
+    robot = doc["themes"][0]["stories"][0]
+    assert list(robot) == [
+        "id", "title", "summary", "is_update", "theme", "secondary_themes", "score", "reasons",
+        "outlets", "items", "earlier", "evidence",
+    ]  # fmt: skip
+    assert robot["outlets"] == ["청년의사", "메디게이트뉴스", "데일리메디"]
+    assert robot["items"][0]["text"].startswith("보건복지부가")
+    assert "text" not in robot["items"][1]
+    assert robot["items"][0]["published"] == "2024-06-13T09:30:00+09:00"
+    assert doc["themes"][0]["stories"][1]["items"][0]["published"] is None
+    assert doc["themes"][1]["stories"][0]["is_update"] is True
+
+
+def test_hidden_other_is_left_out_everywhere() -> None:
+    out = render_all(sample_digest(), _settings(other_position="hidden"), make_environment())
+    assert [t["id"] for t in json.loads(out["digest.json"])["themes"]][-1] == "regulatory_sandbox"
+    for name in ("digest.md", "email.txt", "email.html", "index.html"):
+        assert "온열질환" not in out[name], name
+
+
+def test_email_leaves_out_other_unless_asked(outputs: dict[str, str]) -> None:
+    assert "온열질환" in outputs["digest.md"]
+    assert "온열질환" in outputs["index.html"]
+    assert "온열질환" not in outputs["email.txt"]
+    assert "온열질환" not in outputs["email.html"]
+    out = render_all(sample_digest(), _settings(email=EmailSettings(include_other=True)), make_environment())
+    assert "온열질환" in out["email.txt"]
+    assert "온열질환" in out["email.html"]
+
+
+def test_empty_theme_says_so(outputs: dict[str, str]) -> None:
+    for name in ("digest.md", "email.txt", "email.html", "index.html"):
+        text = outputs[name]
+        assert "규제샌드박스" in text, name
+        assert "새 소식이 없습니다." in text, name
+
+
+def test_korean_date_and_times(outputs: dict[str, str]) -> None:
+    for name in ("digest.md", "email.txt", "email.html", "index.html"):
+        assert "2024년 6월 13일 (목)" in outputs[name], name
+    assert "09:30 KST" in outputs["email.txt"]
+    assert "6월 12일 22:40 KST" in outputs["email.txt"]  # published the day before the digest
+    assert "청년의사 외 2곳" in outputs["digest.md"]
+
+
+def test_update_story_is_marked(outputs: dict[str, str]) -> None:
+    for name in ("digest.md", "email.txt", "email.html", "index.html"):
+        text = " ".join(outputs[name].split())  # the text e-mail wraps the sentence
+        assert "후속 보도" in text, name
+        assert "2024년 6월 12일 (수) 다이제스트에서 전한 소식에 이어지는 보도입니다." in text, name
+        assert "가상병원 시범사업 첫 실증 돌입" in text, name
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, as a browser would see them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+
+@pytest.mark.parametrize("name", ["email.html", "index.html"])
+def test_feed_text_cannot_inject_html(outputs: dict[str, str], name: str) -> None:
+    html = outputs[name]
+    tags = _Tags(html).tags
+    names = {tag for tag, _ in tags}
+    assert not names & {"script", "img", "b", "iframe", "object", "embed", "link"}, names
+    attributes = [(key, value or "") for _, attrs in tags for key, value in attrs]
+    assert not [key for key, _ in attributes if key.startswith("on")]
+    hrefs = [value.strip() for key, value in attributes if key in ("href", "src")]
+    assert hrefs and all(h.startswith(("https://", "http://", "#")) for h in hrefs), hrefs
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;" in html  # the title is still there, as text
+
+
+def test_markdown_keeps_feed_text_inert(outputs: dict[str, str]) -> None:
+    md = outputs["digest.md"]
+    assert not re.search(r"(?<!\\)\]\(javascript:", md)
+    assert "<script" not in md
+    assert r"\[x\](javascript:alert(1))" in md
+    assert r"\*굵게\*" in md
+    assert md_escape("- 목록\n# 제목") == r"\- 목록 \# 제목"
+    assert md_escape("1. 첫째") == r"1\. 첫째"
+    assert md_escape("&lt; 와 AT&T") == "&amp;lt; 와 AT&T"
+
+
+def test_page_is_a_korean_utf8_page(outputs: dict[str, str]) -> None:
+    page = outputs["index.html"]
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<html lang="ko">' in page
+    assert '<meta charset="utf-8">' in page
+    assert 'name="viewport"' in page
+    assert '<h2 id="theme-regulatory_sandbox">' in page
+    assert '<a href="#theme-silver_devices"' in page
+
+
+def test_email_html_is_inlined_and_self_contained(outputs: dict[str, str]) -> None:
+    html = outputs["email.html"]
+    assert "max-width: 640px" in html
+    assert "color-scheme" in html
+    assert "prefers-color-scheme: dark" in html
+    assert "Apple SD Gothic Neo" in html
+    assert 'class="story"' in html and 'style="' in html
+    assert "<img" not in html and "<link" not in html and "<script" not in html
+    assert '<span class="chip"' in html
+
+
+def test_text_email_wraps_and_lists_links(outputs: dict[str, str]) -> None:
+    text = outputs["email.txt"]
+    assert max(display_width(line) for line in text.splitlines() if "://" not in line) <= 72
+    assert "https://medigatenews.com/news/3002" in text
+    assert not [line for line in text.splitlines() if line.strip().startswith("javascript:")]
+
+
+def test_subject_is_one_line() -> None:
+    email = EmailSettings(subject="[{title}] {date} · 스토리 {stories}건 {unknown}")
+    subject = email_subject(sample_digest(), email, "헬스\r\nBcc: evil@example.com\u2028\x85데일리")
+    assert subject == "[헬스 Bcc: evil@example.com 데일리] 2024년 6월 13일 (목) · 스토리 3건 {unknown}"
+    with_other = EmailSettings(include_other=True)
+    assert email_subject(sample_digest(), with_other, "T").endswith("스토리 4건")
+
+
+def test_unknown_time_zone_is_a_config_error() -> None:
+    digest = sample_digest()
+    bad = Digest(digest.date, digest.generated_at, digest.title, "Mars/Olympus", digest.sections)
+    with pytest.raises(ConfigError, match="timezone"):
+        render_all(bad, _settings(), make_environment())
+
+
+@pytest.mark.parametrize("name", ["digest.md", "email.txt"])
+def test_golden(outputs: dict[str, str], name: str) -> None:
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(outputs[name], encoding="utf-8", newline="\n")
+    assert outputs[name] == golden.read_text(encoding="utf-8")
