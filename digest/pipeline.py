@@ -223,7 +223,7 @@ async def _build_item(
         summary = extract.summarize(entry.summary) if entry.summary else ""
     item = NewItem(
         source=source.name,
-        url=entry.url,
+        url=stories.clean_url(entry.url),
         canonical_url=canonical,
         guid=entry.guid,
         title=title,

@@ -48,6 +48,15 @@ def canonical_url(url: str) -> str:
     return urlunsplit(("http", netloc, path, urlencode(query), ""))
 
 
+def clean_url(url: str) -> str:
+    """The URL to show and store: tracking parameters and fragment removed, nothing else changed."""
+    parts = urlsplit(url.strip())
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
+    ]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
 def content_hash(title: str, text: str) -> str:
     """Exact-content hash: the same text under another URL is the same article."""
     norm = _normalize(title) + "\n" + _normalize(text)

@@ -278,3 +278,54 @@ def test_demo_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert urls(d1) and urls(d2) and urls(d1).isdisjoint(urls(d2))
     for name in ("digest.md", "email.html", "email.txt", "index.html"):
         assert (tmp_path / "demo" / days[0] / name).stat().st_size > 500
+
+
+def test_mail_goes_once_per_reader_and_failures_are_retried(server: LoopbackServer, tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+
+    from .test_email import Handler, _free_port
+
+    handler = Handler(refuse={"b@example.com"})
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        serve_day(server, "day1")
+        extra = f"""delivery:
+  email:
+    recipients: [a@example.com, b@example.com, c@example.com]
+    from: "헬스테크 데일리 <digest@example.com>"
+    smtp: {{host: 127.0.0.1, port: {controller.port}, security: none, timeout: 5}}
+"""
+        sources = write_sources(tmp_path, server, extra)
+        # --no-send: the messages are written as .eml files; nothing is sent or consumed.
+        r0 = run(sources, tmp_path, DAY1, no_send=True)
+        assert handler.received == [] and any("written" in line for line in r0.deliveries)
+        outbox = tmp_path / "out" / "2024-06-12" / "outbox"
+        assert sorted(p.name for p in outbox.iterdir()) == [
+            "a@example.com.eml",
+            "b@example.com.eml",
+            "c@example.com.eml",
+        ]
+
+        r1 = run(sources, tmp_path, DAY1)
+        assert sorted(rcpt for m in handler.received for rcpt in m.rcpt_tos) == [
+            "a@example.com",
+            "c@example.com",
+        ]
+        assert any("FAILED for b@example.com" in line and "550" in line for line in r1.deliveries)
+
+        # The next run for the same date sends only to the reader who did not get it.
+        handler.refuse.clear()
+        run(sources, tmp_path, DAY1)
+        assert sorted(rcpt for m in handler.received for rcpt in m.rcpt_tos) == [
+            "a@example.com",
+            "b@example.com",
+            "c@example.com",
+        ]
+        r3 = run(sources, tmp_path, DAY1)
+        assert len(handler.received) == 3
+        assert any("already sent to all 3" in line for line in r3.deliveries)
+        body = handler.received[0].data.decode("ascii", "replace")
+        assert "multipart/alternative" in body
+    finally:
+        controller.stop()
