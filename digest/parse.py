@@ -105,9 +105,6 @@ def _xml_entry(raw: Mapping[str, Any], feed_url: str, tz: str, now: datetime | N
         if len(value) > len(content_html or ""):
             content_html = value
     summary_html = raw.get("summary") or ""
-    if content_html and _clean_text(html_to_text(content_html)) == _clean_text(html_to_text(summary_html)):
-        # RSS description duplicated into content: it is still only the summary.
-        content_html = None
     published = None
     for key in ("published", "updated", "created", "dc_date"):
         value = raw.get(key)

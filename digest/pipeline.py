@@ -37,7 +37,7 @@ from .models import (
     Story,
     ThemeSection,
 )
-from .parse import html_to_text, parse_feed
+from .parse import parse_feed
 from .storage import Store
 
 CONTEXT_DAYS = 7  # how far back a follow-up can join an earlier story
@@ -199,20 +199,26 @@ async def _build_item(
     article: Article | None = None
     status = "ok"
     note: str | None = None
-    if entry.content_html and len(html_to_text(entry.content_html)) >= FULL_CONTENT_MIN_CHARS:
+    content: Article | None = None
+    if entry.content_html:
         try:
-            article = extract.clean_content(entry.content_html, entry.url)
+            content = extract.clean_content(entry.content_html, entry.url)
         except ExtractError:
-            article = None
-    if article is None or not article.text:
+            content = None
+    if content is not None and _is_whole_article(content.text, entry.summary):
+        article = content
+    else:
         try:
             page = await fetcher.get(entry.url)
             html, _ = decode(page.body, page.charset, source.encoding)
             article = extract.extract_article(html, page.final_url)
         except (FetchError, ExtractError) as exc:
-            status = f"failed: {exc.reason}"
-            note = f"{entry.url}: {exc.reason} (kept the feed summary)"
-            article = None
+            if content is not None and content.text:
+                article = content  # the feed's own content is the best we have
+                note = f"{entry.url}: {exc.reason} (used the feed's content)"
+            else:
+                status = f"failed: {exc.reason}"
+                note = f"{entry.url}: {exc.reason} (kept the feed summary)"
     text = article.text if article else ""
     title = entry.title or (article.title if article and article.title else "") or entry.url
     published = (article.published if article and article.published else None) or entry.published
@@ -235,6 +241,13 @@ async def _build_item(
         extract_status=status if text or status != "ok" else "feed-only",
     )
     return item, note
+
+
+def _is_whole_article(content_text: str, summary: str) -> bool:
+    """Is a feed's own content the whole article? Long enough, and more than the summary (a
+    description copied into content:encoded is still only a summary)."""
+    squeeze = "".join(content_text.split())
+    return len(squeeze) >= FULL_CONTENT_MIN_CHARS and squeeze != "".join(summary.split())
 
 
 # --------------------------------------------------------------------------- digest

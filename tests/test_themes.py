@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from digest.config import load_settings
 from digest.models import Item
 from digest.themes import place, score_item
@@ -64,3 +66,34 @@ def test_story_level_vote_and_explanation() -> None:
 def test_weak_story_goes_to_other() -> None:
     p = place([item("서울 내일 맑음, 낮 최고 28도", "전국이 대체로 맑겠다.")], THEMES, min_score=2.0)
     assert p.theme == "other"
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # A pension rise is about older people, not a device.
+        (
+            "내년 기초연금 월 34만원 넘는다",
+            "보건복지부는 어르신 기초연금을 물가에 맞춰 올린다. 노인 가구 소득이 는다.",
+        ),
+        # AI in chips is not AI put on trial in care.
+        (
+            "AI 반도체 훈풍에 ICT 수출 최대",
+            "인공지능 서버용 HBM 수요로 반도체 수출이 늘었다. 신제품 실증도 이어진다.",
+        ),
+        # A drug-price rule is regulation, not a sandbox.
+        ("사용량-약가 연동 협상 기준 개정", "건강보험심사평가원은 약가 협상 기준을 고쳐 규제를 합리화한다."),
+        # A fintech sandbox is not a health-tech sandbox.
+        ("핀테크 혁신금융서비스 5건 지정", "금융위원회는 규제샌드박스로 핀테크 서비스 5건을 지정했다."),
+    ],
+)
+def test_traps_go_to_other(title: str, body: str) -> None:
+    assert place([item(title, body)], THEMES, min_score=3.0).theme == "other"
+
+
+def test_conjunctive_term_needs_all_parts() -> None:
+    with_both = place([item("응급실 AI 중증도 분류 시범사업 착수", "권역센터 5곳이 참여한다.")], THEMES, 3.0)
+    assert with_both.theme == "ai_demos"
+    assert any("AI + 시범사업" in r for r in with_both.reasons)
+    ai_only = place([item("AI 스타트업 투자 유치", "인공지능 기업이 투자를 받았다.")], THEMES, 3.0)
+    assert ai_only.theme == "other"

@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 
 from .. import pipeline
 from ..config import load_settings
-from .server import serve
 
 DATA = Path(__file__).with_name("data")
 DAYS: tuple[tuple[str, date], ...] = (("day1", date(2024, 6, 12)), ("day2", date(2024, 6, 13)))
 
 
 def run_demo(out: Path) -> list[pipeline.RunReport]:
+    from .server import serve  # imported here so `python -m digest.demo.server` runs cleanly
+
     out.mkdir(parents=True, exist_ok=True)
     state = out / "demo-state.sqlite"
     for suffix in ("", "-wal", "-shm"):
