@@ -1,0 +1,52 @@
+"""The command-line entry points as a user calls them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scheduler
+from digest import __version__, cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_python_dash_m_digest() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "digest", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"digest {__version__}"
+
+
+def test_check_prints_what_the_config_holds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["check", "--sources", str(ROOT / "sources.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "11 of 11 sources enabled" in out and "silver_devices" in out and "Asia/Seoul" in out
+
+
+def test_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["run", "--date", "2024-13-45"])
+    assert info.value.code == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_scheduler_refuses_a_bad_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "s.yaml"
+    bad.write_text("sources: []\n", encoding="utf-8")
+    assert scheduler.main(["--sources", str(bad)]) == 2
+    assert "sources" in capsys.readouterr().err
+    assert scheduler.main(["--sources", str(ROOT / "sources.yaml"), "--at", "seven"]) == 2
+
+
+def test_scheduler_job_runs_one_digest_and_survives_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = tmp_path / "dead.yaml"
+    dead.write_text("sources:\n  - {name: x, url: 'http://127.0.0.1:9/feed.xml'}\n", encoding="utf-8")
+    scheduler.job(str(dead), str(tmp_path / "state.sqlite"), str(tmp_path / "out"))
+    assert "FAILED" in capsys.readouterr().out
+    scheduler.job(str(tmp_path / "missing.yaml"), str(tmp_path / "state.sqlite"), str(tmp_path / "out"))
