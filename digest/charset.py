@@ -1,104 +1,145 @@
 """Decoding bytes from Korean sites: a leaf utility shared by the parse and extract stages.
 
-Order: the user's override, the HTTP charset, the document's own declaration (XML prolog or
-`<meta>` within the first 4 KB), strict UTF-8, then CP949. A declared charset that does not
-decode the bytes strictly does not win. EUC-KR and its aliases are read as CP949, as browsers
-do (WHATWG), so CP949-only syllables (똠, 햏) survive. Never a Latin fallback.
+Order: the user's override, a BOM, the HTTP charset, the document's own declaration (XML prolog or
+`<meta>` within the first 4 KB), strict UTF-8, then CP949. A declared charset that does not decode
+the bytes strictly does not win. EUC-KR and its aliases are read as CP949, as browsers do (WHATWG),
+so CP949-only syllables (똠, 햏) survive; a Latin declaration never beats bytes that read as UTF-8
+or as Korean. C0 controls are dropped.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
-_KOREAN_ALIASES = {
-    "euc-kr",
-    "euckr",
-    "euc_kr",
-    "ks_c_5601-1987",
-    "ks_c_5601",
-    "ksc5601",
-    "x-windows-949",
-    "windows-949",
-    "cp949",
-    "ms949",
-    "uhc",
-    "korean",
-    "csksc56011987",
-    "ks_x_1001",
-    "iso-ir-149",
-}
-_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
-_META = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+__all__ = ["decode_html", "hangul_share"]
 
 
-def normalize_charset(name: str | None) -> str | None:
-    """A codec name Python knows, with the EUC-KR family mapped to cp949; None if unknown."""
+_CP949_ALIASES = frozenset(
+    {
+        "euc-kr",
+        "euckr",
+        "euc_kr",
+        "cp949",
+        "ms949",
+        "uhc",
+        "windows-949",
+        "x-windows-949",
+        "ks_c_5601-1987",
+        "ks_c_5601",
+        "ksc5601",
+        "ksc_5601",
+        "ks_x_1001",
+        "korean",
+        "csksc56011987",
+        "iso-ir-149",
+        "cseuckr",
+    }
+)
+# WHATWG reads these labels as windows-1252.
+_AS_CP1252 = frozenset({"ascii", "iso8859-1", "latin-1", "latin_1", "iso8859_1"})
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def _codec(name: str | None) -> str | None:
+    """Normalise a charset label to a Python codec; the EUC-KR family is read as cp949 (WHATWG)."""
     if not name:
         return None
-    n = name.strip().strip("\"'").lower()
-    if n in _KOREAN_ALIASES:
+    label = name.strip().strip("\"'").lower()
+    if label in _CP949_ALIASES:
         return "cp949"
-    if n in ("utf8", "utf-8", "unicode-1-1-utf-8"):
+    if label in ("unicode-1-1-utf-8", "unicode11utf8", "unicode20utf8", "x-unicode20utf8"):
         return "utf-8"
-    if n in ("iso-8859-1", "latin1", "latin-1", "us-ascii", "ascii", "windows-1252", "cp1252"):
-        # Pages that say Latin-1 are almost always lying on a Korean site: let UTF-8 / CP949
-        # detection decide, and fall back to the declaration only if both fail.
-        return "windows-1252"
     try:
-        return codecs.lookup(n).name
+        info = codecs.lookup(label)
     except LookupError:
+        return None
+    if info.name in ("euc_kr", "cp949"):
+        return "cp949"
+    if info.name in _AS_CP1252:
+        return "cp1252"
+    return info.name
+
+
+@lru_cache(maxsize=64)
+def _single_byte(codec: str) -> bool:
+    """A one-byte-per-character codec (Latin, KOI8 …) 'decodes' anything, so it proves nothing."""
+    try:
+        return len(bytes(range(128, 256)).decode(codec, errors="replace")) == 128
+    except LookupError:
+        return False
+
+
+def _declared_charset(body: bytes) -> str | None:
+    head = body[:4096]
+    match = _XML_ENCODING.search(head[:256]) or _META_CHARSET.search(head)
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def hangul_share(text: str) -> float:
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return 1.0
+    return sum(1 for c in wide if "\uac00" <= c <= "\ud7a3") / len(wide)
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
         return None
 
 
-def declared_charset(body: bytes) -> str | None:
-    """The charset the document declares about itself (XML prolog or <meta>), first 4 KB only."""
-    head = body[:4096]
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8"
-    m = _XML_DECL.match(head) or _META.search(head)
-    return m.group(1).decode("ascii", "replace") if m else None
+def _finish(text: str) -> str:
+    return _C0.sub("", text.removeprefix("\ufeff"))
 
 
-def decode(body: bytes, header_charset: str | None = None, override: str | None = None) -> tuple[str, str]:
-    """Decode bytes to text; returns (text, codec used). Control characters are dropped."""
-    if body.startswith(codecs.BOM_UTF8):
-        return _clean(body[3:].decode("utf-8", errors="replace")), "utf-8"
-    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _clean(body.decode("utf-16", errors="replace")), "utf-16"
-    latin: str | None = None
-    for candidate in (override, header_charset, declared_charset(body)):
-        codec = normalize_charset(candidate)
-        if codec is None:
+def decode_html(body: bytes, header_charset: str | None = None, override: str | None = None) -> str:
+    """Decode page or feed bytes.
+
+    Order: the user's ``override``, a BOM, the HTTP ``header_charset``, the document's own
+    ``<meta charset>`` / ``http-equiv`` / ``<?xml encoding?>`` (first 4 KB), strict UTF-8, cp949.
+    A declared charset that fails strict decoding falls through to the next candidate; a Latin
+    declaration never beats bytes that read as UTF-8 or as Korean cp949. C0 controls are dropped.
+    """
+    forced = _codec(override)
+    if forced:
+        text = _strict(body, forced)
+        if text is not None:
+            return _finish(text)
+    candidates: list[str] = []
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            candidates.append(codec)
+    for label in (header_charset, _declared_charset(body)):
+        named = _codec(label)
+        if named and named not in candidates:
+            candidates.append(named)
+    is_ascii = body.isascii()
+    has_bom = any(body.startswith(bom) for bom, _ in _BOMS)
+    latin_fallback: str | None = None
+    for codec in candidates:
+        if codec.startswith(("utf_16", "utf-16", "utf_32", "utf-32")) and not has_bom:
+            continue  # a UTF-16 label on 8-bit bytes (WHATWG reads it as UTF-8)
+        if _single_byte(codec) and not is_ascii:
+            latin_fallback = latin_fallback or codec  # only if nothing Korean-shaped fits
             continue
-        if codec == "windows-1252":
-            latin = latin or codec
+        text = _strict(body, codec)
+        if text is None:
             continue
-        try:
-            return _clean(body.decode(codec)), codec
-        except UnicodeDecodeError:
-            continue
-    for codec in ("utf-8", "cp949"):
-        try:
-            return _clean(body.decode(codec)), codec
-        except UnicodeDecodeError:
-            continue
-    if latin is not None and not _looks_korean_bytes(body):
-        return _clean(body.decode(latin, errors="replace")), latin
-    # Mostly UTF-8 or mostly CP949 with a few bad bytes: replace per byte, never re-decode the
-    # whole document as Latin.
-    utf8 = body.decode("utf-8", errors="replace")
-    cp949 = body.decode("cp949", errors="replace")
-    if cp949.count("\ufffd") < utf8.count("\ufffd"):
-        return _clean(cp949), "cp949"
-    return _clean(utf8), "utf-8"
-
-
-def _looks_korean_bytes(body: bytes) -> bool:
-    high = sum(1 for b in body[:20000] if b >= 0xA1)
-    return high > 20
-
-
-def _clean(text: str) -> str:
-    return _CONTROLS.sub("", text)
+        if codec == "cp949" and not is_ascii and _strict(body, "utf-8") is not None:
+            return _finish(body.decode("utf-8"))  # EUC-KR bytes are practically never valid UTF-8
+        return _finish(text)
+    text = _strict(body, "utf-8")
+    if text is not None:
+        return _finish(text)
+    text = _strict(body, "cp949")
+    if text is not None and (latin_fallback is None or hangul_share(text) >= 0.5):
+        return _finish(text)
+    if latin_fallback:
+        return _finish(body.decode(latin_fallback, errors="replace"))
+    return _finish(body.decode("utf-8", errors="replace"))

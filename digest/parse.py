@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from .charset import decode
+from .charset import decode_html
 from .dates import parse_date
 from .errors import ParseError
 from .models import Entry, ParsedFeed
@@ -45,7 +45,7 @@ def parse_feed(
     """Parse feed bytes fetched from `url` into entries (newest first as the feed lists them)."""
     if not body.strip():
         raise ParseError(url, "empty response")
-    text, _codec = decode(body, charset, encoding_override)
+    text = decode_html(body, charset, encoding_override)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("{") or content_type in ("application/feed+json", "application/json"):
         return _parse_json_feed(stripped, url, tz, now, max_items)

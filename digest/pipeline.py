@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from . import extract, render, stories, themes
-from .charset import decode
+from .charset import decode_html
 from .deliver import email as email_delivery
 from .errors import DeliveryError, DigestError, ExtractError, FetchError, ParseError
 from .fetch import Fetcher, make_client
@@ -173,7 +173,7 @@ def _entries(
     source: Source, response: Response, settings: Settings, now: datetime
 ) -> tuple[list[Entry], list[str]]:
     if source.type == "page":
-        text, _ = decode(response.body, response.charset, source.encoding)
+        text = decode_html(response.body, response.charset, source.encoding)
         links = extract.find_article_links(text, response.final_url, source.selector)
         if not links:
             raise ParseError(source.url, "no article links found on the listing page")
@@ -210,7 +210,7 @@ async def _build_item(
     else:
         try:
             page = await fetcher.get(entry.url)
-            html, _ = decode(page.body, page.charset, source.encoding)
+            html = decode_html(page.body, page.charset, source.encoding)
             article = extract.extract_article(html, page.final_url)
         except (FetchError, ExtractError) as exc:
             if content is not None and content.text:

@@ -13,7 +13,9 @@ from digest.parse import parse_feed
 from digest.stories import clean_url
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
-CASES = sorted(p for p in FEEDS.iterdir() if p.suffix in (".xml", ".json", ".html") and ".expected" not in p.name)
+CASES = sorted(
+    p for p in FEEDS.iterdir() if p.suffix in (".xml", ".json", ".html") and ".expected" not in p.name
+)
 FEED_URL = "http://news.example.kr/rss/allArticle.xml"
 
 
@@ -75,12 +77,16 @@ def test_javascript_links_are_dropped_with_a_warning() -> None:
 
 def test_item_cap() -> None:
     items = "".join(f"<item><title>{i}</title><link>http://x.kr/{i}</link></item>" for i in range(50))
-    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    )
     feed = parse_feed(body, FEED_URL, max_items=10)
     assert len(feed.entries) == 10 and "only the first 10" in feed.warnings[-1]
 
 
-@pytest.mark.parametrize("body", [b"", b"   ", b"{}", b'{"version": "1"}', b"<html><body>login</body></html>"])
+@pytest.mark.parametrize(
+    "body", [b"", b"   ", b"{}", b'{"version": "1"}', b"<html><body>login</body></html>"]
+)
 def test_not_a_feed(body: bytes) -> None:
     with pytest.raises(ParseError):
         parse_feed(body, FEED_URL)

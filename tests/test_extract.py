@@ -1,0 +1,400 @@
+"""Article extraction: golden pages, furniture, encodings, summaries, hostile pages, listing links."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from digest.errors import ExtractError
+from digest.extract import (
+    clean_content,
+    decode_html,
+    extract_article,
+    find_article_links,
+    strip_furniture_lines,
+    summarize,
+)
+
+PAGES = Path(__file__).parent / "data" / "pages"
+GOLDEN = sorted(p for p in PAGES.glob("*.html") if p.with_suffix(".txt").exists())
+URL = "https://news.example.kr/news/articleView.html?idxno=1201"
+KST = timezone(timedelta(hours=9))
+
+# Titles of *other* articles that the fixtures put in related / most-read / prev-next boxes.
+OTHER_TITLES = (
+    "수술실 CCTV 설치 의무화 의료법 개정안 국회 통과",
+    "정부, 코로나 병상 2만5천개로 확충",
+    "기초연금 수급 어르신 595만명",
+    "이정후 4년 연속 황금장갑",
+)
+FURNITURE = (
+    "기상청 제공",
+    "관련기사",
+    "많이 본",
+    "무단전재",
+    "무단 전재",
+    "재배포",
+    "All rights reserved",
+    "기사를 공유",
+    "공유하기",
+    "URL복사",
+    "다른기사 보기",
+    "이전글",
+    "다음글",
+    "반응형",
+    "♡ 공감",
+    "카테고리의 다른 글",
+    "첨부파일",
+    "공공누리",
+    "만족하십니까",
+    "조회:",
+    "추천:",
+    "최종편집",
+    "기사입력",
+    "사진=",
+    "▲",
+    "기자 구독",
+    "좋아요",
+    "댓글",
+    "배너 닫기",
+    "보도자료란은",
+    "2.jpeg",
+    "휴이노 제공",
+    "지역 보도자료",
+    "[충북메디컬]",
+    "(서울=",
+    "[서울=",
+)
+WEATHER = re.compile(r"(맑음|흐림|구름많음|구름조금|박무|비|눈)\s?[가-힣()]{0,6}\s?-?\d{1,2}\.\d℃")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def load(name: str) -> str:
+    return decode_html((PAGES / name).read_bytes())
+
+
+# --------------------------------------------------------------------------- golden pages
+
+
+@pytest.mark.parametrize("page", GOLDEN, ids=lambda p: p.stem)
+def test_golden_page_text(page: Path) -> None:
+    article = extract_article(decode_html(page.read_bytes()), URL)
+    assert article.text == page.with_suffix(".txt").read_text(encoding="utf-8").strip()
+
+
+@pytest.mark.parametrize("page", GOLDEN, ids=lambda p: p.stem)
+def test_golden_page_has_no_furniture(page: Path) -> None:
+    text = extract_article(decode_html(page.read_bytes()), URL).text
+    leaks = [marker for marker in FURNITURE if marker in text]
+    leaks += [title for title in OTHER_TITLES if title in text]
+    leaks += WEATHER.findall(text) + EMAIL.findall(text)
+    assert leaks == []
+    paragraphs = text.split("\n\n")
+    assert len(paragraphs) == len(set(paragraphs)), "a pull quote or caption repeated a paragraph"
+
+
+def test_ndsoft_metadata_comes_from_the_page() -> None:
+    article = extract_article(load("ndsoft_article.html"), URL)
+    assert article.title == "건보공단·강원TP·원주의료기기테크노밸리, 실버의료기기 협약"
+    assert article.published == datetime(2024, 6, 12, 14, 0, tzinfo=KST)
+    assert article.author == "김민수 기자"
+
+
+def test_board_date_and_author_come_from_the_table_not_the_header_date() -> None:
+    article = extract_article(load("board_euckr.html"), URL)
+    # The header shows today's date (no time); the post's own timestamp is the one with a time.
+    assert article.published == datetime(2024, 6, 12, 15, 10, tzinfo=KST)
+    assert article.author == "최현우 기자"
+    assert article.title == "네오펙트, 홈 재활 첫 실증특례"
+
+
+def test_labelled_date_wins_over_last_edit_and_byline_dateline_is_removed() -> None:
+    regional = extract_article(load("regional_divs.html"), URL)
+    assert regional.published == datetime(2024, 6, 12, 10, 20, tzinfo=KST)  # not 최종편집 06-17
+    assert regional.text.startswith("충청권 4개 시도와")  # "[충북메디컬] " prefix gone
+    wire = extract_article(load("wire_dateline.html"), URL)
+    assert wire.text.startswith("재활의료기기 기업 네오펙트가")
+    assert wire.author == "정다은 기자"
+
+
+def test_blog_author_and_korean_dotted_date() -> None:
+    article = extract_article(load("tistory_blog.html"), URL)
+    assert article.author == "원주정보맨"
+    assert article.published == datetime(2024, 6, 12, 19, 40, tzinfo=KST)
+
+
+def test_pull_quote_repeating_a_sentence_appears_once_in_place() -> None:
+    text = extract_article(load("story_pullquote.html"), URL).text
+    quote = "구 관계자는"
+    assert text.count(quote) == 1
+    assert text.split("\n\n")[-1].startswith(quote)  # kept where the body has it, not where the box was
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def test_euckr_page_decodes_from_its_meta() -> None:
+    raw = (PAGES / "board_euckr.html").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert "홈 재활 훈련기기" in decode_html(raw)
+
+
+@pytest.mark.parametrize("header", ["utf-8", "UTF-8", "iso-8859-1", "bogus-charset", None])
+def test_euckr_bytes_survive_a_wrong_or_missing_http_charset(header: str | None) -> None:
+    raw = (PAGES / "board_euckr.html").read_bytes()
+    text = decode_html(raw, header)
+    assert "홈 재활 훈련기기" in text
+    assert "\ufffd" not in text and "Ã" not in text and "°" not in text
+
+
+def test_header_and_meta_disagree_the_one_that_decodes_wins() -> None:
+    utf8_page = (PAGES / "ndsoft_article.html").read_bytes()  # UTF-8 bytes, <meta charset="utf-8">
+    assert "실버의료기기 협약" in decode_html(utf8_page, "euc-kr")
+    euckr_page = (PAGES / "board_euckr.html").read_bytes()
+    lying_meta = euckr_page.replace(b"charset=euc-kr", b"charset=utf-8")
+    assert "홈 재활 훈련기기" in decode_html(lying_meta, "ks_c_5601-1987")
+    assert "홈 재활 훈련기기" in decode_html(lying_meta, None)
+
+
+def test_meta_charset_after_the_first_kilobyte() -> None:
+    raw = (PAGES / "euckr_meta_late.html").read_bytes()
+    assert raw.find(b"charset=euc-kr") > 1024
+    article = extract_article(decode_html(raw), URL)
+    assert article.title == "은평구 보건소, AI 엑스레이 판독 도입"
+    assert article.text.startswith("서울 은평구 보건소가")
+
+
+def test_cp949_only_syllables_under_an_euckr_label() -> None:
+    raw = '<meta charset="euc-kr"><p>똠방각하와 햏자</p>'.encode("cp949")
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("euc-kr")
+    for label in ("euc-kr", "ks_c_5601-1987", "x-windows-949", "ksc5601"):
+        assert "똠방각하와 햏자" in decode_html(raw, label)
+
+
+def test_override_comes_first_and_korean_utf8_beats_a_latin_label() -> None:
+    euckr = "보건복지부 발표".encode("cp949")
+    assert decode_html(euckr, "utf-8", override="euc-kr") == "보건복지부 발표"
+    utf8 = '<?xml version="1.0" encoding="ISO-8859-1"?><title>테스트 피드</title>'.encode()
+    assert "테스트 피드" in decode_html(utf8, "iso-8859-1")
+    latin = '<meta charset="iso-8859-1"><p>Café</p>'.encode("latin-1")
+    assert "Café" in decode_html(latin)
+
+
+def test_control_characters_are_stripped_and_garbage_is_replaced_not_latin() -> None:
+    assert decode_html("실증\x00\x1b[31m 완료\t\r\n".encode()) == "실증[31m 완료\t\r\n"
+    garbage = bytes([0xFF, 0xFE, 0x80]) * 10 + b"<p>ok</p>"
+    text = decode_html(garbage)
+    assert "\ufffd" in text and "ÿ" not in text
+
+
+# --------------------------------------------------------------------------- feed full content
+
+
+def test_clean_content_drops_byline_copyright_and_related() -> None:
+    fragment = (
+        "<p>정부가 개발을 지원해 온 의료 인공지능을 일반인도 체험할 수 있게 됐다.</p>"
+        '<p><img src="a.jpg"></p><p>▲ 체험관 모습 (사진=데일리헬스 DB)</p>'
+        "<p>체험관은 병원 건강증진센터에 자리 잡았다. 본격적인 서비스는 내년 1월 시작된다.</p>"
+        '<div class="related"><a href="/news/1">관련기사 제목</a></div>'
+        "<p>이영희 기자 reporter124@dailyhealth.example</p>"
+        "<p>&lt;저작권자 ⓒ 데일리헬스, 무단 전재-재배포 금지&gt;</p>"
+    )
+    article = clean_content(fragment, URL)
+    assert article.text == (
+        "정부가 개발을 지원해 온 의료 인공지능을 일반인도 체험할 수 있게 됐다.\n\n"
+        "체험관은 병원 건강증진센터에 자리 잡았다. 본격적인 서비스는 내년 1월 시작된다."
+    )
+    assert article.author == "이영희 기자"
+    assert clean_content("   ", URL).text == ""
+
+
+def test_clean_content_of_plain_text_keeps_its_paragraphs() -> None:
+    text = "첫 문단은 실증특례 소식이다.\n\n둘째 문단은 일정이다.\n홍길동 기자 hong@news.example"
+    assert clean_content(text, URL).text == "첫 문단은 실증특례 소식이다.\n\n둘째 문단은 일정이다."
+
+
+def test_json_ld_article_body_rescues_a_script_rendered_page() -> None:
+    body = "서울 구로구가 홀로 사는 어르신에게 돌봄 로봇을 보급한다. " * 4
+    html = (
+        '<html><head><script type="application/ld+json">'
+        f'{{"@type": "NewsArticle", "headline": "돌봄 로봇 보급", "articleBody": "{body}"}}'
+        '</script></head><body><div id="root"></div></body></html>'
+    )
+    article = extract_article(html, URL)
+    assert article.title == "돌봄 로봇 보급"
+    assert article.text == body.strip()
+
+
+def test_strip_furniture_lines_keeps_the_news() -> None:
+    text = "맑음서울 0.5℃ 흐림부산 5.9℃\n기상청 제공\n입력 2024.06.12 14:00 | 수정 2024.06.12 15:00\n돌봄 로봇이 보급된다.\n관련기사\n다른 기사 제목\n저작권자 © 헬스온뉴스 무단전재 및 재배포 금지"
+    assert strip_furniture_lines(text) == "돌봄 로봇이 보급된다."
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def test_summary_skips_the_dateline_and_keeps_decimals_and_abbreviations() -> None:
+    text = (
+        "(서울=연합뉴스) 홍길동 기자 = 미국 U.S. 식품의약국은 Dr. Kim의 기기 효과가 3.5% 높다고 밝혔다. "
+        "가격은 1.5배 올랐다. 세 번째 문장은 요약에 들어가지 않는다."
+    )
+    assert (
+        summarize(text)
+        == "미국 U.S. 식품의약국은 Dr. Kim의 기기 효과가 3.5% 높다고 밝혔다. 가격은 1.5배 올랐다."
+    )
+
+
+@pytest.mark.parametrize(
+    "lead",
+    ["[굿뉴스365] ", "홍길동 기자 = ", "【서울=뉴시스】홍길동 기자 = ", "(세종=뉴스1) 김철수 이영희 기자 = "],
+)
+def test_summary_skips_outlet_and_byline_leads(lead: str) -> None:
+    assert summarize(lead + "충청권 시도가 가상병원을 만든다. 내년에 문을 연다.") == (
+        "충청권 시도가 가상병원을 만든다. 내년에 문을 연다."
+    )
+
+
+def test_summary_does_not_split_inside_quotes() -> None:
+    text = '그는 "좋다. 정말 좋다"라고 말했다. 두 번째 문장이다. 세 번째 문장이다.'
+    assert summarize(text, max_chars=40) == '그는 "좋다. 정말 좋다"라고 말했다. 두 번째 문장이다.'
+
+
+def test_summary_length_cap() -> None:
+    short_first = "첫 문장은 짧다. " + "두 번째 문장은 아주 길어서 한도를 넘긴다 " * 10 + "끝."
+    assert summarize(short_first, max_chars=120) == "첫 문장은 짧다."
+    sentence = "원격 돌봄 서비스가 전국으로 확대되는 " * 30 + "계획이다."
+    cut = summarize("홍길동 기자 = " + sentence, max_chars=100)
+    assert cut.endswith("…") and len(cut) <= 100
+    kept = cut.removesuffix("…")
+    assert sentence.startswith(kept) and sentence[len(kept)] == " "  # cut between words
+
+
+def test_summary_skips_a_leading_caption_and_handles_empty_text() -> None:
+    text = "▲ 협약식 모습 (사진=헬스온뉴스 DB)\n\n세 기관이 업무협약을 맺었다. 지역 기업을 돕는다."
+    assert summarize(text) == "세 기관이 업무협약을 맺었다. 지역 기업을 돕는다."
+    assert summarize("") == ""
+
+
+def test_summary_of_an_extracted_page() -> None:
+    text = extract_article(load("story_pullquote.html"), URL).text
+    assert summarize(text) == (
+        "서울 구로구가 홀로 사는 어르신 225명에게 인공지능 돌봄 로봇을 보급한다. "
+        "로봇은 말벗이 되어 주고 약 먹을 시간을 알려 주며, 일정 시간 움직임이 없으면 보호자와 관리자에게 "
+        "알림을 보낸다."
+    )
+
+
+# --------------------------------------------------------------------------- pages with no trustworthy body
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("bad_js_shell.html", "JavaScript"),
+        ("bad_login_wall.html", "login wall"),
+        ("bad_error_404.html", "error page"),
+    ],
+)
+def test_untrustworthy_pages_raise(name: str, reason: str) -> None:
+    with pytest.raises(ExtractError) as caught:
+        extract_article(load(name), URL)
+    assert reason in caught.value.reason
+    assert caught.value.url == URL
+
+
+@pytest.mark.parametrize("html", ["", "   \n\t", "<html><body></body></html>"])
+def test_empty_pages_raise(html: str) -> None:
+    with pytest.raises(ExtractError):
+        extract_article(html, URL)
+
+
+def test_binary_garbage_raises() -> None:
+    blob = random.Random(7).randbytes(50_000)
+    with pytest.raises(ExtractError, match="binary"):
+        extract_article(decode_html(blob), URL)
+
+
+@pytest.mark.parametrize("filler", ["", "가"])
+def test_twenty_thousand_deep_nesting_fails_fast(filler: str) -> None:
+    html = (
+        "<html><body><article>" + f"<div>{filler}" * 20_000 + "</div>" * 20_000 + "</article></body></html>"
+    )
+    started = time.perf_counter()
+    with pytest.raises(ExtractError, match="nested"):
+        extract_article(html, URL)
+    with pytest.raises(ExtractError, match="nested"):
+        clean_content(html, URL)
+    assert find_article_links(html, URL) == []
+    assert time.perf_counter() - started < 1.0
+
+
+def test_short_brief_is_not_mistaken_for_an_error() -> None:
+    text = extract_article(load("short_brief.html"), URL).text
+    assert text.startswith("보건복지부는 내년 노인 일자리를 103만개로")
+
+
+# --------------------------------------------------------------------------- listing pages
+
+
+LISTING_BASE = "https://healthon.example/news/articleList.html?sc_section_code=S1N1"
+
+
+def test_listing_links_are_articles_of_the_site_in_page_order() -> None:
+    links = find_article_links(load("listing_ndsoft.html"), LISTING_BASE)
+    assert links == [
+        (
+            "https://healthon.example/news/articleView.html?idxno=1201",
+            "구로구, 홀몸 어르신 225명에 AI 돌봄 로봇 보급",
+        ),
+        ("https://www.healthon.example/news/articleView.html?idxno=1200", "손목 심전도 측정기, 첫 실증특례"),
+        ("https://healthon.example/news/articleView.html?idxno=1199", "충청권 AI 가상병원 업무협약"),
+    ]
+
+
+def test_listing_excludes_menus_rankings_pages_and_other_sites() -> None:
+    urls = " ".join(url for url, _ in find_article_links(load("listing_ndsoft.html"), LISTING_BASE))
+    for excluded in (
+        "idxno=9001",
+        "idxno=1100",
+        "idxno=1101",
+        "idxno=5",
+        "idxno=1&",
+        "page=",
+        "sc_section_code",
+    ):
+        assert excluded not in urls + "&"
+    assert "login" not in urls and "javascript" not in urls and "#comments" not in urls
+
+
+def test_listing_selector_override() -> None:
+    html = load("listing_ndsoft.html")
+    titles = find_article_links(html, LISTING_BASE, selector="h4.titles a")
+    assert [text for _, text in titles] == [
+        "구로구, 홀몸 어르신 225명에 AI 돌봄 로봇 보급",
+        "손목 심전도 측정기, 첫 실증특례",
+        "충청권 AI 가상병원 업무협약",
+    ]
+    # A selector naming a container takes the links inside it, even a box we would call furniture.
+    assert find_article_links(html, LISTING_BASE, selector="div.side_box") == [
+        ("https://healthon.example/news/articleView.html?idxno=1101", "어제 인기 기사")
+    ]
+
+
+def test_listing_invalid_selector_is_our_error() -> None:
+    with pytest.raises(ExtractError, match="invalid CSS selector"):
+        find_article_links(load("listing_ndsoft.html"), LISTING_BASE, selector="div[")
+
+
+def test_listing_of_cards_is_not_mistaken_for_furniture() -> None:
+    links = find_article_links(load("listing_cards.html"), "https://carepost.example/")
+    assert links == [
+        ("https://carepost.example/article/2024/06/12/robot-care", "AI 돌봄 로봇 보급 확대"),
+        ("https://carepost.example/article/2024/06/12/ecg-watch", "손목 심전도 측정기 실증특례"),
+    ]
