@@ -52,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate the configuration and print what it holds")
     check.add_argument("--sources", default="sources.yaml")
 
+    pub = sub.add_parser("publish", help="write the static site (pages, archive, Atom feed) from the outputs")
+    pub.add_argument("--sources", default="sources.yaml", help="for the title and delivery.site settings")
+    pub.add_argument("--state", default=DEFAULT_STATE, help="which digests were published")
+    pub.add_argument(
+        "--out", default=DEFAULT_OUT, help=f"the outputs of earlier runs (default: ./{DEFAULT_OUT})"
+    )
+    pub.add_argument("--site", help="where the site goes (default: delivery.site.dir of the configuration)")
+
     st = sub.add_parser("stories", help="list the day's story clusters with the evidence that joined them")
     st.add_argument("--sources", default="sources.yaml")
     st.add_argument("--state", default=DEFAULT_STATE)
@@ -68,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "stories":
             return _stories(args)
+        if args.command == "publish":
+            return _publish(args)
     except ConfigError as exc:
         print(f"digest: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -116,6 +126,17 @@ def _check(args: argparse.Namespace) -> int:
         else "e-mail: off (no recipients)"
     )
     print(f"site: {s.site_dir}" if s.site_dir else "site: off")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    settings = load_settings(args.sources)
+    site = args.site or settings.site_dir
+    if not site:
+        print("digest: no site folder: pass --site DIR or set delivery.site.dir", file=sys.stderr)
+        return 2
+    files = pipeline.publish_site(settings, args.state, Path(args.out), Path(site))
+    print(f"site: {len(files)} files in {site}; open {Path(site) / 'index.html'}")
     return 0
 
 

@@ -23,6 +23,7 @@ import httpx
 from . import extract, render, stories, themes
 from .charset import decode_html
 from .deliver import email as email_delivery
+from .deliver import site as site_delivery
 from .errors import DeliveryError, DigestError, ExtractError, FetchError, ParseError
 from .fetch import Fetcher, make_client
 from .models import (
@@ -89,6 +90,16 @@ def run(
         if publish:
             store.issue_digest(day, digest.generated_at, story_of_item, digest.story_count)
         lines = deliver(settings, store, digest, files, Path(out_dir), no_send, now, log)
+    if publish and settings.site_dir:
+        try:
+            with Store(state_path) as store:
+                issued = store.digest_dates()
+            site_delivery.publish(
+                Path(out_dir), Path(settings.site_dir), settings.title, settings.base_url, only=issued
+            )
+            lines.append(f"site: published to {settings.site_dir}")
+        except DeliveryError as exc:
+            lines.append(f"site: FAILED: {exc}")
     return RunReport(day, tuple(reports), digest, tuple(files), publish, tuple(lines))
 
 
@@ -395,3 +406,10 @@ def preview_stories(
     with Store(state_path) as store:
         digest, _ = build_digest(settings, store, day, now)
     return [(story, sec.id) for sec in digest.sections for story in sec.stories]
+
+
+def publish_site(settings: Settings, state_path: str | Path, out_dir: Path, site_dir: Path) -> list[Path]:
+    """Write the static site from the published digests under `out_dir` (not --no-send previews)."""
+    with Store(state_path) as store:
+        issued = store.digest_dates()
+    return site_delivery.publish(out_dir, site_dir, settings.title, settings.base_url, only=issued)

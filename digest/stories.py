@@ -261,7 +261,8 @@ def cluster(
         i, j = max(((i, j) for i in groups[ga] for j in groups[gb]), key=lambda p: pair(*p))
         reason = sim.get((i, j) if i < j else (j, i), (0.0, ""))[1]
         evidence[ga].extend(evidence.pop(gb))
-        evidence[ga].append(f"{everything[i].source} ↔ {everything[j].source}: {reason} (avg {avg:.2f})")
+        left, right = sorted((everything[i].source, everything[j].source))
+        evidence[ga].append(f"{left} ↔ {right}: {reason} (avg {avg:.2f})")
         groups[ga].extend(groups[gb])
         alive.remove(gb)
 

@@ -329,3 +329,42 @@ def test_mail_goes_once_per_reader_and_failures_are_retried(server: LoopbackServ
         assert "multipart/alternative" in body
     finally:
         controller.stop()
+
+
+def test_stories_command_shows_why_items_were_joined(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    run(sources, tmp_path, DAY1)
+    capsys.readouterr()
+    state = str(tmp_path / "state.sqlite")
+    assert cli.main(["stories", "--sources", str(sources), "--state", state, "--date", "2024-06-12"]) == 0
+    out = capsys.readouterr().out
+    assert "[regulatory_sandbox]" in out and "placement: regulatory_sandbox" in out
+    assert "joined: 메디온뉴스 ↔ 실버라이프신문: text overlap" in out
+
+
+def test_run_publishes_the_site_and_publish_rebuilds_it(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    extra = "delivery:\n  site:\n    dir: public\n"
+    sources = write_sources(tmp_path, server, extra)
+    r = run(sources, tmp_path, DAY1)
+    site = tmp_path / "public"  # relative to the configuration file
+    assert any("site: published" in line for line in r.deliveries)
+    assert "손목시계형 심전도" in (site / "index.html").read_text("utf-8")
+    assert (site / "2024-06-12" / "digest.json").exists() and (site / "feed.xml").exists()
+    # --no-send publishes nothing new.
+    serve_day(server, "day2")
+    run(sources, tmp_path, DAY2, no_send=True)
+    assert not (site / "2024-06-13").exists()
+    capsys.readouterr()
+    other = tmp_path / "elsewhere"
+    state = str(tmp_path / "state.sqlite")
+    args = ["publish", "--sources", str(sources), "--state", state, "--out", str(tmp_path / "out")]
+    assert cli.main([*args, "--site", str(other)]) == 0
+    assert "open" in capsys.readouterr().out
+    assert (other / "archive.html").exists() and (other / "2024-06-12" / "index.html").exists()
+    assert not (other / "2024-06-13").exists(), "a --no-send preview is not published"

@@ -1,0 +1,400 @@
+"""The static site: every digest.json under the output folder → pages, an archive and an Atom feed.
+
+`publish` reads only the ``digest.json`` files `render` wrote (never the network, never the
+state) and writes a self-contained site: ``index.html`` (the latest digest), one
+``YYYY-MM-DD/index.html`` per date with a copy of its ``digest.json``, ``archive.html``,
+``feed.xml`` (Atom 1.0) and one ``site.css``. Every link between pages is relative, so the site
+works from a file path and under any sub-path; only the feed's links become absolute, and only when
+a ``base_url`` is given.
+
+Feed text is data, never markup: the HTML templates autoescape it, the feed template escapes it
+in an ``{% autoescape true %}`` block, and the one HTML fragment made from it (an Atom entry's
+content) is also passed through nh3 with an allow-list. Only http(s) URLs become links. Writes are
+atomic (temp file + ``os.replace``) and a file whose bytes would not change is left alone, so
+publishing twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+import nh3
+
+from digest.errors import DeliveryError
+from digest.render import anchor, http_url, ko_date, ko_day, make_environment, oneline
+
+__all__ = ["publish"]
+
+OTHER = "other"
+_ID_UNSAFE = re.compile(r"[^a-z0-9_-]+")
+_DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Characters XML 1.0 does not allow at all (even as references), plus lone surrogates.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FRAGMENT_TAGS = {"p", "ul", "li", "a", "strong", "span", "br"}
+_FRAGMENT_ATTRIBUTES: dict[str, set[str]] = {"a": {"href"}}
+_FEED_EPOCH = "1970-01-01T00:00:00+00:00"
+
+
+# --------------------------------------------------------------------------- the view model
+# digest.json turned into what the templates show: every string cleaned, every link checked.
+
+
+@dataclass(frozen=True)
+class SiteItem:
+    title: str
+    href: str  # "" unless an http(s) URL
+    source: str
+    when: str  # "10:20", or "6월 12일 10:20" when not on the digest's day
+    when_iso: str
+
+
+@dataclass(frozen=True)
+class SiteEarlier:
+    title: str
+    href: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SiteStory:
+    id: str
+    anchor: str
+    title: str
+    href: str
+    summary: str
+    is_update: bool
+    update_note: str
+    update_href: str  # the earlier day's page, relative to the site root ("" if not in the site)
+    outlets: tuple[str, ...]
+    items: tuple[SiteItem, ...]
+    earlier: tuple[SiteEarlier, ...]
+
+    @property
+    def also(self) -> int:
+        """How many other outlets covered it (the N of ``… 외 N곳``)."""
+        return max(len(self.outlets) - 1, 0)
+
+
+@dataclass(frozen=True)
+class SiteSection:
+    id: str
+    anchor: str
+    title: str
+    title_en: str
+    stories: tuple[SiteStory, ...]
+
+
+@dataclass(frozen=True)
+class SiteDay:
+    date: date
+    slug: str  # "2024-06-13"
+    label: str  # "2024년 6월 13일 (목)"
+    short: str  # "6월 13일"
+    generated_at: str  # RFC 3339
+    generated_label: str  # "18:00", or "6월 14일 07:00"
+    title: str
+    sections: tuple[SiteSection, ...]
+    raw: bytes  # the digest.json as written by render
+
+    @property
+    def story_count(self) -> int:
+        return sum(len(s.stories) for s in self.sections)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(story.items) for s in self.sections for story in s.stories)
+
+    @property
+    def lead(self) -> SiteStory | None:
+        """The first story of the first theme that has one (for the archive's preview)."""
+        return next((s.stories[0] for s in self.sections if s.stories), None)
+
+
+# --------------------------------------------------------------------------- publish
+
+
+def publish(
+    out_dir: Path,
+    site_dir: Path,
+    title: str,
+    base_url: str | None = None,
+    env: jinja2.Environment | None = None,
+    only: Collection[date] | None = None,
+) -> list[Path]:
+    """Write the static site for every ``out_dir/<YYYY-MM-DD>/digest.json`` into `site_dir`
+    (only the dates in `only` when given: the published digests, not `--no-send` previews).
+
+    Returns the site's files (written or already up to date), in a stable order. Raises
+    `DeliveryError` when a digest.json cannot be read or the site cannot be written.
+    """
+    env = env or make_environment()
+    site_title = oneline(_clean(title)) or "digest"
+    loaded = [d for d in _load_days(Path(out_dir)) if only is None or d.date in only]
+    days = sorted(loaded, key=lambda d: d.date, reverse=True)  # newest first
+    root = _base(base_url)
+    slugs = {d.slug: d for d in days}
+
+    common: dict[str, Any] = {"site_title": site_title, "days": days, "latest": days[0] if days else None}
+    files: dict[str, bytes] = {}
+    for i, day in enumerate(days):
+        newer = days[i - 1] if i > 0 else None
+        older = days[i + 1] if i + 1 < len(days) else None
+        context = common | {"day": day, "newer": newer, "older": older, "slugs": slugs}
+        files[f"{day.slug}/index.html"] = _render(env, "site/day.html.j2", context | {"root": "../"})
+        files[f"{day.slug}/digest.json"] = day.raw
+    if days:
+        latest = days[0]
+        context = common | {"day": latest, "newer": None, "older": days[1] if len(days) > 1 else None}
+        files["index.html"] = _render(env, "site/day.html.j2", context | {"slugs": slugs, "root": ""})
+    else:
+        files["index.html"] = _render(env, "site/day.html.j2", common | {"day": None, "root": ""})
+    files["archive.html"] = _render(env, "site/archive.html.j2", common | {"root": ""})
+    files["feed.xml"] = _render(env, "site/feed.xml.j2", _feed_context(env, site_title, days, root))
+    files["site.css"] = _source(env, "site/site.css").encode("utf-8")
+
+    site_dir = Path(site_dir)
+    written = []
+    for name in sorted(files):
+        path = site_dir / name
+        _write_atomic(path, files[name])
+        written.append(path)
+    return written
+
+
+def _render(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
+    return env.get_template(template).render(context).encode("utf-8")
+
+
+def _source(env: jinja2.Environment, name: str) -> str:
+    if env.loader is None:
+        raise DeliveryError(name, "the template environment has no loader")
+    text, _, _ = env.loader.get_source(env, name)
+    return text
+
+
+def _base(base_url: str | None) -> str:
+    """The site's absolute http(s) URL ending in "/", or "" when none (or not an http(s) URL)."""
+    url = http_url(base_url)
+    return url if not url or url.endswith("/") else url + "/"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write through a temp file and `os.replace`; a file already holding `data` is left alone."""
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise DeliveryError(str(path), f"cannot write: {exc.strerror or exc}") from exc
+
+
+# --------------------------------------------------------------------------- reading digest.json
+
+
+def _load_days(out_dir: Path) -> list[SiteDay]:
+    if not out_dir.is_dir():
+        raise DeliveryError(str(out_dir), "no such folder")
+    days = []
+    for path in sorted(out_dir.glob("*/digest.json")):
+        folder = path.parent.name
+        if not _DAY_FOLDER.match(folder):
+            continue
+        try:
+            day = date.fromisoformat(folder)
+            raw = path.read_bytes()
+            data = json.loads(raw.decode("utf-8"))
+            days.append(_day(day, data, raw))
+        except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise DeliveryError(str(path), f"not a usable digest.json: {exc}") from exc
+    known = {d.slug: {s.id for sec in d.sections for s in sec.stories} for d in days}
+    return [_link_updates(d, known) for d in days]
+
+
+def _day(day: date, data: dict[str, Any], raw: bytes) -> SiteDay:
+    if str(data.get("date", day.isoformat())) != day.isoformat():
+        raise ValueError(f"its date {data.get('date')!r} is not its folder's")
+    zone = _zone(str(data.get("timezone") or "Asia/Seoul"))
+    generated = _moment(data.get("generated_at"), zone) or datetime(day.year, day.month, day.day, tzinfo=zone)
+    sections = [_section(s, zone, day) for s in data.get("themes") or []]
+    sections.sort(key=lambda s: s.id == OTHER)  # `other` last, the rest in configuration order
+    return SiteDay(
+        date=day,
+        slug=day.isoformat(),
+        label=ko_date(day),
+        short=ko_day(day),
+        generated_at=generated.isoformat(timespec="seconds"),
+        generated_label=_when(generated, day),
+        title=_text(data.get("title")),
+        sections=tuple(sections),
+        raw=raw,
+    )
+
+
+def _section(data: dict[str, Any], zone: tzinfo, day: date) -> SiteSection:
+    theme_id = _text(data.get("id")) or OTHER
+    return SiteSection(
+        id=theme_id,
+        anchor=anchor(theme_id),
+        title=_text(data.get("title")) or theme_id,
+        title_en=_text(data.get("title_en")),
+        stories=tuple(_story(s, zone, day) for s in data.get("stories") or []),
+    )
+
+
+def _story(data: dict[str, Any], zone: tzinfo, day: date) -> SiteStory:
+    items = tuple(_item(i, zone, day) for i in data.get("items") or [])
+    outlets = tuple(o for o in (_text(x) for x in data.get("outlets") or []) if o)
+    if not outlets:
+        outlets = tuple(dict.fromkeys(i.source for i in items if i.source))
+    earlier = tuple(
+        SiteEarlier(title=_text(e.get("title")), href=_href(e.get("url")), source=_text(e.get("source")))
+        for e in data.get("earlier") or []
+    )
+    issued = sorted(
+        d for d in (_iso_date(e.get("issued_on")) for e in data.get("earlier") or []) if d and d < day
+    )
+    is_update = bool(data.get("is_update"))
+    note = ""
+    if is_update and issued:
+        note = f"{ko_date(issued[0])} 다이제스트에서 전한 소식에 이어지는 보도입니다."
+    elif is_update and earlier:
+        note = "앞서 전한 소식에 이어지는 보도입니다."
+    story_id = _text(data.get("id"))
+    return SiteStory(
+        id=story_id,
+        anchor="story-" + _ID_UNSAFE.sub("-", story_id.lower()) if story_id else "",
+        title=_text(data.get("title")) or (items[0].title if items else ""),
+        href=items[0].href if items else "",
+        summary=_text(data.get("summary")),
+        is_update=is_update,
+        update_note=note,
+        update_href=issued[0].isoformat() if issued else "",  # resolved by _link_updates
+        outlets=outlets,
+        items=items,
+        earlier=earlier,
+    )
+
+
+def _item(data: dict[str, Any], zone: tzinfo, day: date) -> SiteItem:
+    moment = _moment(data.get("published"), zone)
+    return SiteItem(
+        title=_text(data.get("title")),
+        href=_href(data.get("url")),
+        source=_text(data.get("source")),
+        when=_when(moment, day) if moment else "",
+        when_iso=moment.isoformat(timespec="seconds") if moment else "",
+    )
+
+
+def _link_updates(day: SiteDay, known: dict[str, set[str]]) -> SiteDay:
+    """Point each update story at the earlier day's page (at the story, when that page shows it)."""
+    sections = []
+    for section in day.sections:
+        stories = []
+        for story in section.stories:
+            target = story.update_href
+            if target in known:
+                fragment = f"#{story.anchor}" if story.id in known[target] else ""
+                target = f"{target}/index.html{fragment}"
+            else:
+                target = ""
+            stories.append(replace(story, update_href=target))
+        sections.append(replace(section, stories=tuple(stories)))
+    return replace(day, sections=tuple(sections))
+
+
+def _clean(value: object) -> str:
+    """A string from digest.json with what no HTML or XML document may hold taken out."""
+    return _XML_INVALID.sub("", value) if isinstance(value, str) else ""
+
+
+def _text(value: object) -> str:
+    return oneline(_clean(value))
+
+
+def _href(value: object) -> str:
+    return http_url(_clean(value))
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Asia/Seoul")
+
+
+def _moment(value: object, zone: tzinfo) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _iso_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _when(moment: datetime, day: date) -> str:
+    return f"{moment:%H:%M}" if moment.date() == day else f"{ko_day(moment.date())} {moment:%H:%M}"
+
+
+# --------------------------------------------------------------------------- the Atom feed
+
+
+def _feed_context(env: jinja2.Environment, site_title: str, days: list[SiteDay], root: str) -> dict[str, Any]:
+    """Ids are stable per date: the site's URL (or a UUID from its title) plus the date."""
+    feed_id = root or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'digest-site:' + site_title)}"
+    entries = []
+    for day in days:
+        fragment = env.get_template("site/feed_entry.html.j2").render(day=day)
+        content = nh3.clean(
+            fragment,
+            tags=_FRAGMENT_TAGS,
+            attributes=_FRAGMENT_ATTRIBUTES,
+            url_schemes={"http", "https"},
+        )
+        entries.append(
+            {
+                "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, feed_id + '#' + day.slug)}",
+                "title": f"{site_title} — {day.label}",
+                "updated": day.generated_at,
+                "href": f"{root}{day.slug}/index.html",
+                "summary": f"스토리 {day.story_count}건 · 기사 {day.item_count}건",
+                "content": _clean(content),
+            }
+        )
+    return {
+        "site_title": site_title,
+        "feed_id": feed_id,
+        "root": root,
+        "updated": max((d.generated_at for d in days), key=datetime.fromisoformat, default=_FEED_EPOCH),
+        "entries": entries,
+    }
