@@ -95,6 +95,7 @@ class NewItem:
     author: str | None
     content_hash: str
     extract_status: str = "ok"  # ok | feed-only | failed: <reason>
+    morphs: tuple[tuple[str, str], ...] = ()  # of the title and lead, see Item.morphs
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,9 @@ class Item:
     content_hash: str = ""
     story_id: str | None = None
     issued_on: date | None = None  # the digest date that published it, if any
+    # Morphemes (form, tag) of the title and lead, analysed once when the item was stored
+    # (korean.analyse); empty for items stored before the analyser ran.
+    morphs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from . import extract, render, stories, themes
+from . import extract, korean, render, stories, themes
 from .charset import decode_html
 from .deliver import email as email_delivery
 from .deliver import site as site_delivery
@@ -41,6 +41,7 @@ from .models import (
 from .parse import parse_feed
 from .storage import Store
 
+LEAD_CHARS = 400  # how much of the text after the title is analysed into morphemes and stored
 CONTEXT_DAYS = 7  # how far back a follow-up can join an earlier story
 FULL_CONTENT_MIN_CHARS = 200  # a feed's own content shorter than this is treated as a summary
 
@@ -250,6 +251,7 @@ async def _build_item(
         author=(article.author if article and article.author else None) or entry.author,
         content_hash=stories.content_hash(title, text or entry.summary),
         extract_status=status if text or status != "ok" else "feed-only",
+        morphs=korean.analyse(f"{title}\n{(text or summary)[:LEAD_CHARS]}").tokens,
     )
     return item, note
 

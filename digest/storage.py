@@ -7,6 +7,7 @@ Storage never sees HTTP; every write is one transaction.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 from .errors import StorageError
 from .models import Item, NewItem, Validators
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -82,7 +83,12 @@ def _migrate_to_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1}
+def _migrate_to_2(db: sqlite3.Connection) -> None:
+    # Morphemes of title and lead, analysed once per item (JSON list of [form, tag]).
+    db.execute("ALTER TABLE items ADD COLUMN morphs TEXT NOT NULL DEFAULT '[]'")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
 
 
 @dataclass(frozen=True)
@@ -258,8 +264,8 @@ class Store:
                 cur = db.execute(
                     """
                     INSERT INTO items (source, url, canonical_url, guid, title, summary, text, author,
-                                       published, first_seen, content_hash, extract_status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       published, first_seen, content_hash, extract_status, morphs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(canonical_url) DO NOTHING
                     """,
                     (
@@ -275,6 +281,7 @@ class Store:
                         first_seen.isoformat(),
                         it.content_hash,
                         it.extract_status,
+                        json.dumps([list(m) for m in it.morphs], ensure_ascii=False),
                     ),
                 )
                 added += cur.rowcount
@@ -401,6 +408,7 @@ def _item(r: sqlite3.Row) -> Item:
         content_hash=r["content_hash"],
         story_id=r["story_id"],
         issued_on=date.fromisoformat(r["issued_on"]) if r["issued_on"] else None,
+        morphs=tuple((str(f), str(t)) for f, t in json.loads(r["morphs"] or "[]")),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -119,3 +120,24 @@ def test_deliveries(tmp_path: Path) -> None:
         store.record_delivery(day, "b@x.kr", True, NOW)
         assert store.delivered(day) == {"a@x.kr", "b@x.kr"}
         assert store.deliveries(day)["b@x.kr"] == ("sent", 2, None)
+
+
+def test_a_version_1_state_is_migrated_in_place(tmp_path: Path) -> None:
+    from digest.storage import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS[1](db)
+    db.execute("PRAGMA user_version = 1")
+    db.execute(
+        "INSERT INTO items (source, url, canonical_url, title, first_seen, content_hash) "
+        "VALUES ('s', 'http://x/1', 'http://x/1', '옛 기사', '2024-06-12T09:00:00+09:00', 'h')"
+    )
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        old = store.item_by_url("http://x/1")
+        assert old is not None and old.title == "옛 기사" and old.morphs == ()
+        store.add_items([replace(new_item(2), morphs=(("실증", "NNG"), ("ai", "SL")))], NOW)
+        fresh = store.item_by_url("http://127.0.0.1/n/2")
+        assert fresh is not None and fresh.morphs == (("실증", "NNG"), ("ai", "SL"))

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from digest.korean import analyse
+
+
+def test_spacing_and_particles_do_not_change_the_content_words() -> None:
+    a = analyse("규제샌드박스 심의위원회가 실증특례를 부여했다").content()
+    b = analyse("규제 샌드박스 심의 위원회는 실증 특례를 부여한다").content()
+    assert "".join(a) == "".join(b) or set("".join(a)) == set("".join(b))
+    assert "를" not in a and "가" not in a
+
+
+def test_latin_is_folded_and_proper_nouns_found() -> None:
+    m = analyse("휴이노가 AI 심전도 기기를 선보였다")
+    assert "ai" in m.content()
+    assert "휴이노" in m.proper_nouns()
+
+
+def test_empty_text_needs_no_model() -> None:
+    assert analyse("  ").tokens == ()
