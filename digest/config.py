@@ -287,7 +287,7 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
     smtp = value.get("smtp") or {}
     if not isinstance(smtp, dict):
         raise ConfigError(where, f"{k}.smtp", "must be a mapping")
-    _only(smtp, {"host", "port", "security", "username", "password_env", "timeout"}, where, f"{k}.smtp")
+    _only(smtp, {"host", "port", "security", "username", "password_env", "timeout", "ca_file"}, where, f"{k}.smtp")
     security = smtp.get("security", "starttls")
     if security not in ("none", "starttls", "tls"):
         raise ConfigError(where, f"{k}.smtp.security", f"must be none, starttls or tls, not {security!r}")
@@ -300,6 +300,12 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
             f"{k}.smtp.password_env",
             f"username is set but the environment variable {password_env or '(none named)'} is empty",
         )
+    ca_file = _opt_str(smtp.get("ca_file"), where, f"{k}.smtp.ca_file")
+    if ca_file is not None:
+        ca_path = base_dir / ca_file
+        if not ca_path.is_file():
+            raise ConfigError(where, f"{k}.smtp.ca_file", f"no such file: {ca_path}")
+        ca_file = str(ca_path)
     unsubscribe = _opt_str(value.get("unsubscribe"), where, f"{k}.unsubscribe")
     if unsubscribe and not re.match(r"^(mailto:|https://)", unsubscribe):
         raise ConfigError(where, f"{k}.unsubscribe", "must be a mailto: or https: URL")
@@ -317,6 +323,7 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
         username=username,
         password=password,
         timeout=_num(smtp.get("timeout", 30), where, f"{k}.smtp.timeout"),
+        ca_file=ca_file,
         list_id=_str(value.get("list_id", default.list_id), where, f"{k}.list_id"),
         unsubscribe=unsubscribe,
         include_other=include_other,

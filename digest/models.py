@@ -215,6 +215,7 @@ class EmailSettings:
     security: Literal["none", "starttls", "tls"] = "none"
     username: str | None = None
     password: str | None = None  # only ever from the environment variable named in the config
+    ca_file: str | None = None  # extra CA bundle to trust (a private relay); system CAs otherwise
     timeout: float = 30.0
     list_id: str = "digest.localhost"
     unsubscribe: str | None = None  # mailto: or https: target for List-Unsubscribe

@@ -91,6 +91,11 @@ def test_shipped_sources_yaml_spells_out_the_defaults() -> None:
             "starttls",
         ),
         (MINIMAL + "schedule: daily\n", "schedule", "unknown key"),
+        (
+            MINIMAL + "delivery:\n  email:\n    smtp: {ca_file: nope.pem}\n",
+            "delivery.email.smtp.ca_file",
+            "no such file",
+        ),
     ],
 )
 def test_config_errors_name_file_key_and_reason(tmp_path: Path, text: str, key: str, words: str) -> None:

@@ -292,3 +292,48 @@ def test_write_eml(tmp_path: Path) -> None:
     assert parsed["To"] == recipient
     assert parsed["Message-ID"] == message["Message-ID"]
     assert list(tmp_path.joinpath("outbox").iterdir()) == [path]
+
+
+@pytest.fixture(scope="module")
+def tls_ca(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    import trustme
+
+    ca = trustme.CA()
+    pem = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    return ca, pem
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_real_tls_with_login(security: str, tls_ca: tuple[Any, Path]) -> None:
+    """Implicit TLS and STARTTLS against a real TLS server on 127.0.0.1 whose certificate comes
+    from a test CA that the settings trust (`ca_file`); the login happens inside the tunnel."""
+    import ssl
+
+    ca, pem = tls_ca
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    handler = Handler()
+    # aiosmtpd only counts a STARTTLS session as TLS when it decides whether to offer AUTH, so the
+    # implicit-TLS server is told not to insist (the connection is TLS from its first byte).
+    kwargs: dict[str, Any] = (
+        {"ssl_context": server_ctx, "auth_require_tls": False}
+        if security == "tls"
+        else {"tls_context": server_ctx}
+    )
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=_free_port(), authenticator=_authenticator, **kwargs
+    )
+    controller.start()
+    try:
+        email = _settings(
+            controller.port, security=security, username="digest", password="s3cret", ca_file=str(pem)
+        )
+        sent, failed = _send(_messages(email), email)
+        untrusted = _settings(controller.port, security=security)  # system CAs do not know the test CA
+        sent2, failed2 = _send(_messages(untrusted), untrusted)
+    finally:
+        controller.stop()
+    assert failed == {} and sent == ["a@example.com", "b@example.com"]
+    assert [r.authenticated for r in handler.received] == [True, True]
+    assert sent2 == [] and all("CERTIFICATE_VERIFY_FAILED" in r for r in failed2.values())

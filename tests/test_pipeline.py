@@ -368,3 +368,74 @@ def test_run_publishes_the_site_and_publish_rebuilds_it(
     assert "open" in capsys.readouterr().out
     assert (other / "archive.html").exists() and (other / "2024-06-12" / "index.html").exists()
     assert not (other / "2024-06-13").exists(), "a --no-send preview is not published"
+
+
+def test_a_run_killed_half_way_through_the_readers_resends_to_nobody_who_had_it(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """The digest process is SIGKILLed while the SMTP server holds the second message, before it
+    answers. The next run sends to the second and later readers only; the first reader, whose
+    delivery was acknowledged and recorded, gets nothing twice. The second message, never
+    acknowledged, goes again with the same Message-ID (a mail client folds the two)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
+    from .test_email import Handler, Received, _free_port
+
+    class KillOnSecond(Handler):
+        victim: subprocess.Popen[bytes] | None = None
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, False)
+            )
+            if len(self.received) == 2 and self.victim is not None:
+                os.kill(self.victim.pid, signal.SIGKILL)  # the digest dies before the answer
+                self.victim.wait()
+                return "451 4.3.0 the client is gone"
+            return "250 OK"
+
+    handler = KillOnSecond()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        serve_day(server, "day1")
+        readers = ["r1@example.com", "r2@example.com", "r3@example.com"]
+        extra = f"""delivery:
+  email:
+    recipients: [{", ".join(readers)}]
+    smtp: {{host: 127.0.0.1, port: {controller.port}, security: none, timeout: 5}}
+"""
+        sources = write_sources(tmp_path, server, extra)
+        args = [
+            sys.executable,
+            "-m",
+            "digest",
+            "run",
+            "--sources",
+            str(sources),
+            "--state",
+            str(tmp_path / "state.sqlite"),
+            "--out",
+            str(tmp_path / "out"),
+            "--date",
+            "2024-06-12",
+        ]
+        handler.victim = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert handler.victim.wait(timeout=60) == -signal.SIGKILL
+        assert [m.rcpt_tos for m in handler.received] == [["r1@example.com"], ["r2@example.com"]]
+
+        handler.victim = None
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        got = [m.rcpt_tos[0] for m in handler.received]
+        assert got == ["r1@example.com", "r2@example.com", "r2@example.com", "r3@example.com"]
+        ids = [message_from_bytes(m.data)["Message-ID"] for m in handler.received]
+        assert ids[1] == ids[2], "the unacknowledged message is resent with the same Message-ID"
+    finally:
+        controller.stop()

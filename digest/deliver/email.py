@@ -173,7 +173,7 @@ def write_eml(message: EmailMessage, path: Path) -> None:
 
 
 def _connect(email: EmailSettings) -> smtplib.SMTP:
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=email.ca_file)
     smtp: smtplib.SMTP
     if email.security == "tls":
         smtp = smtplib.SMTP_SSL(email.smtp_host, email.smtp_port, timeout=email.timeout, context=context)
