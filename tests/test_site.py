@@ -555,3 +555,16 @@ def test_hostile_text_stays_text_in_chromium(browser: Any, crafted_site: Path) -
         page.screenshot(path=str(ARTIFACTS / "site-hostile-update-narrow.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_feed_reads_cleanly_in_a_feed_reader(site: Path, demo_out: Path) -> None:
+    """A reader's view of validity: feedparser finds Atom 1.0, no error, an entry per digest."""
+    import io
+
+    import feedparser
+
+    parsed = feedparser.parse(io.BytesIO((site / "feed.xml").read_bytes()))
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert len(parsed.entries) == len(DATES)
+    assert all(e.get("id") and e.get("updated") and e.get("link") for e in parsed.entries)
