@@ -439,3 +439,29 @@ def test_a_run_killed_half_way_through_the_readers_resends_to_nobody_who_had_it(
         assert ids[1] == ids[2], "the unacknowledged message is resent with the same Message-ID"
     finally:
         controller.stop()
+
+
+def test_hostile_feed_links_are_refused_and_the_run_goes_on(server: LoopbackServer, tmp_path: Path) -> None:
+    """Links into the metadata service or private ranges are never fetched; the items keep their
+    feed summary and the run notes why."""
+    serve_day(server, "day1")
+    items = "".join(
+        f"<item><title>링크 {i}</title><link>{link}</link><description>요약 {i}입니다.</description>"
+        f"<pubDate>Wed, 12 Jun 2024 09:00:00 +0900</pubDate></item>"
+        for i, link in enumerate(
+            ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/admin", "file:///etc/passwd"]
+        )
+    )
+    server.add(
+        "/hostile.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>',
+    )
+    sources = write_sources(
+        tmp_path, server, f'  - {{name: 수상한피드, url: "{server.url("/hostile.xml")}"}}\n'
+    )
+    r = run(sources, tmp_path, DAY1)
+    hostile = next(s for s in r.sources if s.name == "수상한피드")
+    assert hostile.error is None and hostile.new == 2 and hostile.failed == 2
+    assert sum("non-public" in n for n in hostile.notes) == 2
+    assert any("without a usable link" in n for n in hostile.notes)
+    assert all(p != "/latest/meta-data/" for p, _ in server.requests)
