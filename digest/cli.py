@@ -60,6 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pub.add_argument("--site", help="where the site goes (default: delivery.site.dir of the configuration)")
 
+    ex = sub.add_parser("explain", help="why a story (by id or by an item's URL) is under its theme")
+    ex.add_argument("story", help="a story id from digest.json, or the URL of one of its items")
+    ex.add_argument("--sources", default="sources.yaml")
+    ex.add_argument("--state", default=DEFAULT_STATE)
+    ex.add_argument("--date", type=_date, help="the digest date to look in (default: the item's, or today)")
+
     st = sub.add_parser("stories", help="list the day's story clusters with the evidence that joined them")
     st.add_argument("--sources", default="sources.yaml")
     st.add_argument("--state", default=DEFAULT_STATE)
@@ -78,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stories(args)
         if args.command == "publish":
             return _publish(args)
+        if args.command == "explain":
+            return _explain(args)
     except ConfigError as exc:
         print(f"digest: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -137,6 +145,28 @@ def _publish(args: argparse.Namespace) -> int:
         return 2
     files = pipeline.publish_site(settings, args.state, Path(args.out), Path(site))
     print(f"site: {len(files)} files in {site}; open {Path(site) / 'index.html'}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    settings = load_settings(args.sources)
+    found = pipeline.explain(settings, args.state, args.story, args.date)
+    if found is None:
+        print(f"digest: no story {args.story!r} in that digest", file=sys.stderr)
+        return 1
+    story, p = found.story, found.story.placement
+    print(f"{story.id}  {story.title}")
+    print(f"  placed under: {found.theme} (score {p.score:.1f}; secondary: {', '.join(p.secondary) or '-'})")
+    for reason in p.reasons:
+        print(f"    {reason}")
+    print("  every theme:")
+    for ts in found.scores:
+        core = "core term" if ts.core else "no core term"
+        print(f"    {ts.theme:20s} {ts.score:6.1f}  ({core}) {'; '.join(ts.reasons[:6])}")
+    if found.model_view is not None:
+        theme, prob, why = found.model_view
+        print(f"  learned model: {theme} p={prob:.2f} ({'; '.join(why)})")
+    print(f"  items: {', '.join(it.source for it in story.items)}")
     return 0
 
 

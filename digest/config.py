@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .models import EmailSettings, FetchSettings, Settings, Source, ThemeDef
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.yaml")
-TOP_KEYS = {"sources", "themes", "digest", "fetch", "delivery"}
+TOP_KEYS = {"sources", "themes", "digest", "fetch", "delivery", "examples"}
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
@@ -99,7 +99,15 @@ def settings_from_dict(
         email=email,
         site_dir=site_dir,
         base_url=_opt_str(site.get("base_url"), where, "delivery.site.base_url"),
+        examples=_examples(raw.get("examples"), where, base_dir),
     )
+
+
+def _examples(value: object, where: str, base_dir: Path | None) -> str | None:
+    """`examples:` names a file of labeled examples, relative to the config file (read later)."""
+    if value is None:
+        return None
+    return str((base_dir or Path(".")) / _str(value, where, "examples"))
 
 
 # --------------------------------------------------------------------------- sections
@@ -179,7 +187,7 @@ def _themes(value: object, where: str) -> tuple[ThemeDef, ...]:
         raise ConfigError(where, "themes", "must be a non-empty list")
     out: list[ThemeDef] = []
     seen: set[str] = set()
-    allowed = {"id", "title", "title_en", "description", "terms", "exclude"}
+    allowed = {"id", "title", "title_en", "description", "terms", "exclude", "precedence"}
     for i, t in enumerate(value):
         key = f"themes[{i}]"
         if not isinstance(t, dict):
@@ -203,8 +211,13 @@ def _themes(value: object, where: str) -> tuple[ThemeDef, ...]:
         if tid != "other" and not terms:
             raise ConfigError(where, f"{key}.terms", "a theme needs at least one term")
         exclude = t.get("exclude") or []
-        if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        if not isinstance(exclude, list) or not all(isinstance(e, str) and e.strip() for e in exclude):
             raise ConfigError(where, f"{key}.exclude", "must be a list of strings")
+        for term, weight in terms:
+            if not term.strip() or (" + " in term and not all(p.strip() for p in term.split(" + "))):
+                raise ConfigError(where, f"{key}.terms", f"empty term or part in {term!r}")
+            if weight <= 0:
+                raise ConfigError(where, f"{key}.terms.{term}", f"weight must be positive, not {weight:g}")
         out.append(
             ThemeDef(
                 id=tid,
@@ -212,7 +225,8 @@ def _themes(value: object, where: str) -> tuple[ThemeDef, ...]:
                 title_en=_opt_str(t.get("title_en"), where, f"{key}.title_en") or "",
                 description=_opt_str(t.get("description"), where, f"{key}.description") or "",
                 terms=tuple(terms),
-                exclude=tuple(exclude),
+                exclude=tuple(e.strip() for e in exclude),
+                precedence=_int(t.get("precedence", 0), where, f"{key}.precedence"),
             )
         )
     if "other" not in seen:
@@ -287,7 +301,12 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
     smtp = value.get("smtp") or {}
     if not isinstance(smtp, dict):
         raise ConfigError(where, f"{k}.smtp", "must be a mapping")
-    _only(smtp, {"host", "port", "security", "username", "password_env", "timeout", "ca_file"}, where, f"{k}.smtp")
+    _only(
+        smtp,
+        {"host", "port", "security", "username", "password_env", "timeout", "ca_file"},
+        where,
+        f"{k}.smtp",
+    )
     security = smtp.get("security", "starttls")
     if security not in ("none", "starttls", "tls"):
         raise ConfigError(where, f"{k}.smtp.security", f"must be none, starttls or tls, not {security!r}")

@@ -129,6 +129,9 @@ class ThemeDef:
     description: str = ""
     terms: tuple[tuple[str, float], ...] = ()  # (term, weight)
     exclude: tuple[str, ...] = ()
+    # Among themes a story qualifies for, one with a higher precedence and a core term in a
+    # headline wins (a sandbox decision about a care robot is a sandbox story).
+    precedence: int = 0
 
 
 @dataclass(frozen=True)
@@ -253,3 +256,6 @@ class Settings:
     email: EmailSettings = EmailSettings()
     site_dir: str | None = None
     base_url: str | None = None  # where the site is published, for absolute links in mail and feed
+    # Labeled examples (`examples:`, resolved against the config file's folder) for the learned
+    # theme model; None: the model is off.
+    examples: str | None = None

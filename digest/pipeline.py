@@ -10,6 +10,7 @@ same digest and sends only to readers not yet sent to.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -19,17 +20,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import yaml
 
-from . import extract, korean, render, stories, themes
+from . import extract, korean, learn, render, stories, themes
 from .charset import decode_html
 from .deliver import email as email_delivery
 from .deliver import site as site_delivery
-from .errors import DeliveryError, DigestError, ExtractError, FetchError, ParseError
+from .errors import ConfigError, DeliveryError, DigestError, ExtractError, FetchError, ParseError
 from .fetch import Fetcher, make_client
 from .models import (
     Article,
     Digest,
     Entry,
+    Item,
     NewItem,
     Response,
     Settings,
@@ -273,9 +276,12 @@ def build_digest(settings: Settings, store: Store, day: date, now: datetime) -> 
     items = store.items_for_digest(day, day_end)
     earlier = store.earlier_items(before=day, since=day - timedelta(days=CONTEXT_DAYS))
     clusters = stories.cluster(items, earlier)
+    model = learned_model(settings, store)
     by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
     for c in clusters:
-        placement = themes.place([*c.items, *c.earlier], settings.themes, settings.min_theme_score)
+        placement = themes.place(
+            [*c.items, *c.earlier], settings.themes, settings.min_theme_score, model=model
+        )
         rep = c.items[0]
         story = Story(
             id=c.story_id,
@@ -309,6 +315,43 @@ def build_digest(settings: Settings, store: Store, day: date, now: datetime) -> 
         sections=tuple(sections),
     )
     return digest, story_of_item
+
+
+def read_examples(path: Path) -> list[tuple[str, str]]:
+    """(URL or URL path, theme id) pairs from an examples file: YAML or JSON mapping URL → theme,
+    a list of {url, theme}, or JSON lines with `url` and `theme` (the corpus labels format)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), "examples", f"cannot read: {exc.strerror}") from exc
+    try:
+        if path.suffix == ".jsonl":
+            rows: object = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            rows = yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), "examples", f"not YAML, JSON or JSON lines: {exc}") from exc
+    if isinstance(rows, dict):
+        return [(str(k), str(v)) for k, v in rows.items()]
+    if isinstance(rows, list) and all(isinstance(r, dict) and "url" in r and "theme" in r for r in rows):
+        return [(str(r["url"]), str(r["theme"])) for r in rows]
+    raise ConfigError(str(path), "examples", "expected a mapping URL → theme, or rows with url and theme")
+
+
+def learned_model(settings: Settings, store: Store) -> learn.Model | None:
+    """The model learned from the user's labeled examples (None when there are none). Examples
+    are matched to stored items by URL, or by URL path for corpus labels."""
+    if not settings.examples:
+        return None
+    known = {t.id for t in settings.themes}
+    pairs: list[tuple[Item, str]] = []
+    for url, theme in read_examples(Path(settings.examples)):
+        if theme not in known:
+            continue
+        item = store.item_by_url(stories.canonical_url(url)) if "://" in url else store.item_by_path(url)
+        if item is not None:
+            pairs.append((item, theme))
+    return learn.train(pairs)
 
 
 def write_outputs(digest: Digest, settings: Settings, out_dir: Path) -> list[Path]:
@@ -415,3 +458,32 @@ def publish_site(settings: Settings, state_path: str | Path, out_dir: Path, site
     with Store(state_path) as store:
         issued = store.digest_dates()
     return site_delivery.publish(out_dir, site_dir, settings.title, settings.base_url, only=issued)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    story: Story
+    theme: str  # the section it is under
+    scores: tuple[themes.ThemeScore, ...]
+    model_view: tuple[str, float, tuple[str, ...]] | None
+
+
+def explain(
+    settings: Settings, state_path: str | Path, key: str, day: date | None = None
+) -> Explanation | None:
+    """Why a story (by id, or by the URL of one of its items) is where it is."""
+    with Store(state_path) as store:
+        item = store.item_by_url(stories.canonical_url(key)) if "://" in key else None
+        if item is not None and item.issued_on is not None:
+            day = item.issued_on
+        tz = ZoneInfo(settings.timezone)
+        now = datetime.now(tz)
+        digest, _ = build_digest(settings, store, day or now.date(), now)
+        model = learned_model(settings, store)
+    for sec in digest.sections:
+        for story in sec.stories:
+            if story.id == key or (item is not None and any(it.id == item.id for it in story.items)):
+                members = [*story.items, *story.earlier]
+                view = model.predict(members) if model is not None else None
+                return Explanation(story, sec.id, tuple(themes.explain(members, settings.themes)), view)
+    return None

@@ -327,6 +327,14 @@ class Store:
         row = self._db.execute("SELECT * FROM items WHERE canonical_url = ?", (canonical_url,)).fetchone()
         return _item(row) if row else None
 
+    def item_by_path(self, path: str) -> Item | None:
+        """The item whose URL ends with this path (corpus labels give paths, not URLs)."""
+        row = self._db.execute(
+            "SELECT * FROM items WHERE canonical_url LIKE ? ESCAPE '\\' ORDER BY id LIMIT 1",
+            ("%" + path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"),),
+        ).fetchone()
+        return _item(row) if row else None
+
     def count_items(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM items").fetchone()[0])
 

@@ -1,9 +1,15 @@
 """Theme placement and ranking. Pure functions on plain data.
 
-Every item of a story votes; the title weighs more than the body; spacing does not matter for
-Korean terms (`규제샌드박스` = `규제 샌드박스`), English terms match whole words with case and a
-plural `s` folded. A term `A + B` matches where all its parts occur (in the title, or in the
-body). Each placement carries the terms and weights that decided it.
+Every item of a story votes; the title weighs more than the body. Korean terms match without
+regard to spacing, compounding or particles (`규제샌드박스` = `규제 샌드박스`, `돌봄로봇을` has
+`돌봄 로봇`): a term matches inside one word (a compound) or across spaces from the start of a
+word, never from the middle of one (`다시 연락` is not `시연`); in the title and lead, where the
+item's morphemes are stored, a term must also begin on a morpheme boundary. English terms match
+whole words with case and a plural `s` folded. A term `A + B` matches where all its parts occur
+(in the title, or in the body). A theme with `precedence` wins over the others when one of its
+core terms is in a headline (a sandbox decision about a care robot is a sandbox story). An
+optional learned model (`digest.learn`) may decide only where the rules are weak. Each placement
+carries the terms and weights that decided it.
 """
 
 from __future__ import annotations
@@ -11,11 +17,15 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from typing import Protocol
 
 from .models import Item, Placement, Story, ThemeDef
+
+__all__ = ["CORE_WEIGHT", "TITLE_WEIGHT", "Scorer", "ThemeScore", "explain", "place", "rank", "score_item"]
 
 TITLE_WEIGHT = 3.0
 BODY_CAP = 3  # a term repeated more often in the body counts this many times at most
@@ -23,7 +33,22 @@ BODY_CAP = 3  # a term repeated more often in the body counts this many times at
 # like 어르신 or 인공지능 alone make a story about older people or AI, not about care devices or
 # AI put on trial in care.
 CORE_WEIGHT = 3.0
+# A learned model may change a placement only when the rules' best score is below this many
+# times `min_score` (a strong explicit rule is never overridden) ...
+STRONG_RULE = 2.0
+# ... and only when it is at least this sure (its mean probability over the story's items).
+MODEL_CONFIDENCE = 0.6
+LEAD_CHARS = 400  # the stored morphemes cover the title and this much of the body (pipeline)
 _SPACES = re.compile(r"[\s·ㆍ\-_/]+")
+_PUNCT_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "W_SERIAL"})
+
+
+class Scorer(Protocol):
+    """A learned model as `place` sees it (see `digest.learn.Model`)."""
+
+    def predict(self, items: Sequence[Item]) -> tuple[str, float, tuple[str, ...]]:
+        """The story's most likely theme, its probability and the features that made it."""
+        ...
 
 
 def _fold(text: str) -> str:
@@ -38,6 +63,7 @@ def _is_ascii(term: str) -> bool:
     return all(ord(c) < 128 for c in term)
 
 
+@lru_cache(maxsize=4096)
 def _pattern(term: str) -> re.Pattern[str]:
     if _is_ascii(term):
         words = re.escape(_fold(term)).replace(r"\ ", r"[\s\-]*")
@@ -45,92 +71,230 @@ def _pattern(term: str) -> re.Pattern[str]:
     return re.compile(re.escape(_korean_key(term)))
 
 
-def _take(pattern: re.Pattern[str], text: str) -> tuple[int, str]:
-    """Count the term and blank it out, so a shorter term inside it is not counted again."""
-    out, n = pattern.subn("\x00", text)
-    return n, out
+@dataclass
+class _Text:
+    """One text prepared for matching; matched spans are blanked out as terms are counted."""
+
+    folded: str  # for English terms
+    squeezed: str  # for Korean terms: spacing removed, same length as `word`
+    word: tuple[int, ...]  # the word each squeezed character came from
+    # Squeezed offsets inside a stored morpheme (not at its start): no term may begin there.
+    inner: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, text: str) -> _Text:
+        folded = _fold(text)
+        chars: list[str] = []
+        word: list[int] = []
+        w = 0
+        for piece in _SPACES.split(folded):
+            if piece:
+                chars.extend(piece)
+                word.extend([w] * len(piece))
+                w += 1
+        return cls(folded, "".join(chars), tuple(word))
+
+    def copy(self) -> _Text:
+        return _Text(self.folded, self.squeezed, self.word, self.inner)
+
+    def _ok(self, start: int, end: int) -> bool:
+        """A Korean match counts inside one word, or across words from the start of a word; and
+        never from the middle of a morpheme the analyser found."""
+        word = self.word
+        at_word_start = start == 0 or word[start - 1] != word[start] or not self.squeezed[start - 1].isalnum()
+        if word[start] != word[end - 1] and not at_word_start:
+            return False
+        return start not in self.inner
+
+    def count(self, term: str, take: bool) -> int:
+        """How often `term` occurs; with `take`, blank the matches out, so that a shorter term
+        inside a longer one is not counted again."""
+        pattern = _pattern(term)
+        if _is_ascii(term):
+            if take:
+                self.folded, n = pattern.subn("\x00", self.folded)
+                return n
+            return len(pattern.findall(self.folded))
+        spans = [m.span() for m in pattern.finditer(self.squeezed) if self._ok(*m.span())]
+        if take and spans:
+            s = list(self.squeezed)
+            for a, b in spans:
+                s[a:b] = "\x00" * (b - a)
+            self.squeezed = "".join(s)
+        return len(spans)
 
 
-def _hits(term: str, folded: str, squeezed: str) -> int:
+def _inner(squeezed: str, morphs: Sequence[tuple[str, str]]) -> frozenset[int]:
+    """The offsets of `squeezed` that lie inside a stored morpheme, past its first character.
+    Morphemes whose form is not in the text as written (kiwi restores `돌봄` as `돌보`+`ㅁ`) are
+    skipped and leave their span open; if the morphemes do not follow the text, nothing is
+    marked (the word rule alone applies)."""
+    inner: set[int] = set()
+    pos = found = 0
+    for form, tag in morphs:
+        key = _korean_key(form)
+        if tag in _PUNCT_TAGS or not key:
+            continue
+        at = squeezed.find(key, pos, pos + len(key) + 8)
+        if at < 0:
+            continue
+        inner.update(range(at + 1, at + len(key)))
+        pos = at + len(key)
+        found += 1
+    return frozenset(inner) if found >= len(morphs) // 3 else frozenset()
+
+
+def _hits(term: str, text: _Text) -> int:
     """How often a term occurs; `A + B` (all of the parts) counts as often as its rarest part."""
     parts = [p.strip() for p in term.split(" + ")] if " + " in term else [term]
-    counts = [len(_pattern(p).findall(folded if _is_ascii(p) else squeezed)) for p in parts]
-    return min(counts)
+    return min(text.count(p, take=False) for p in parts)
+
+
+def _prepare(item: Item) -> dict[str, _Text]:
+    """The title and body ready for matching. The stored morphemes are of the title followed by
+    the lead (the body's start): aligned to both at once, then split between the two."""
+    title = _Text.of(item.title)
+    body = _Text.of(item.text or item.summary)
+    if item.morphs:
+        n = len(title.squeezed)
+        inner = _inner(title.squeezed + body.squeezed[:LEAD_CHARS], item.morphs)
+        title.inner = frozenset(i for i in inner if i < n)
+        body.inner = frozenset(i - n for i in inner if i >= n)
+    return {"title": title, "body": body}
 
 
 def score_item(item: Item, theme: ThemeDef) -> tuple[float, list[str]]:
     """The item's score under one theme, with the terms that made it."""
-    score, reasons, _core = _score_item(item, theme)
-    return score, reasons
+    s = _score_item(item, theme)
+    return s.score, s.reasons
 
 
-def _score_item(item: Item, theme: ThemeDef) -> tuple[float, list[str], bool]:
-    body = item.text or item.summary
-    texts = {"title": (_fold(item.title), _korean_key(item.title)), "body": (_fold(body), _korean_key(body))}
+@dataclass
+class _ItemScore:
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    core: bool = False  # a core term somewhere
+    title_core: bool = False  # a core term in the title
+
+
+def _score_item(item: Item, theme: ThemeDef, prepared: dict[str, _Text] | None = None) -> _ItemScore:
+    texts = prepared or _prepare(item)
     for term in theme.exclude:
-        if _hits(term, *texts["title"]) or _hits(term, *texts["body"]) >= 2:
-            return 0.0, [f"excluded by {term!r}"], False
-    # One weight per spelling: `돌봄로봇` and `돌봄 로봇` are the same term.
-    weights: dict[str, tuple[str, float]] = {}
-    for term, weight in theme.terms:
-        key = _fold(term) if _is_ascii(term) or " + " in term else _korean_key(term)
-        if key not in weights or weights[key][1] < weight:
-            weights[key] = (term, weight)
-    folded = {k: list(v) for k, v in texts.items()}
-    score = 0.0
-    reasons: list[str] = []
-    core = False
+        if _hits(term, texts["title"]) or _hits(term, texts["body"]) >= 2:
+            return _ItemScore(reasons=[f"excluded by {term!r}"])
+    title, body = texts["title"].copy(), texts["body"].copy()
+    out = _ItemScore()
     # Longer terms first, so a phrase that contains a shorter term is not counted twice.
-    for _key, (term, weight) in sorted(weights.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+    for term, weight in _terms(theme.terms):
         if " + " in term:  # a conjunction is counted, never blanked out
-            t = _hits(term, *folded["title"])
-            b = _hits(term, *folded["body"])
+            t, b = _hits(term, title), _hits(term, body)
         else:
-            slot = 0 if _is_ascii(term) else 1
-            pat = _pattern(term)
-            t, folded["title"][slot] = _take(pat, folded["title"][slot])
-            b, folded["body"][slot] = _take(pat, folded["body"][slot])
+            t, b = title.count(term, take=True), body.count(term, take=True)
         b = min(b, BODY_CAP)
         if not t and not b:
             continue
         body_part = 1 + math.log(b) if b else 0.0
         s = weight * (TITLE_WEIGHT * min(t, 1) + body_part)
-        score += s
-        core = core or weight >= CORE_WEIGHT
+        out.score += s
+        out.core = out.core or weight >= CORE_WEIGHT
+        out.title_core = out.title_core or (weight >= CORE_WEIGHT and t > 0)
         where = "title" if t and not b else "body" if b and not t else "title+body"
-        reasons.append(f"{term} ({where}) {s:+.1f}")
-    return score, reasons, core
+        out.reasons.append(f"{term} ({where}) {s:+.1f}")
+    return out
 
 
-def place(items: Sequence[Item], themes: Sequence[ThemeDef], min_score: float) -> Placement:
-    """All items of a story vote: the mean score per theme decides; below `min_score` → other."""
-    totals: dict[str, float] = defaultdict(float)
-    reasons: dict[str, list[str]] = defaultdict(list)
+@lru_cache(maxsize=256)
+def _terms(terms: tuple[tuple[str, float], ...]) -> tuple[tuple[str, float], ...]:
+    """One weight per spelling (`돌봄로봇` and `돌봄 로봇` are the same term), longest first."""
+    weights: dict[str, tuple[str, float]] = {}
+    for term, weight in terms:
+        key = _fold(term) if _is_ascii(term) or " + " in term else _korean_key(term)
+        if key not in weights or weights[key][1] < weight:
+            weights[key] = (term, weight)
+    return tuple(v for _k, v in sorted(weights.items(), key=lambda kv: (-len(kv[0]), kv[0])))
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    """One theme's standing for a story: the mean score of its items and why."""
+
+    theme: str
+    score: float
+    core: bool
+    title_core: bool
+    reasons: tuple[str, ...]
+
+
+def explain(items: Sequence[Item], themes: Sequence[ThemeDef]) -> list[ThemeScore]:
+    """Every theme's score for a story (the mean over its items), best first, with the terms and
+    weights behind it: what `digest explain` shows."""
     candidates = [t for t in themes if t.id != "other" and t.terms]
-    has_core: set[str] = set()
-    for item in items:
-        for theme in candidates:
-            s, why, core = _score_item(item, theme)
-            totals[theme.id] += s
-            if core:
-                has_core.add(theme.id)
-            if why and len(reasons[theme.id]) < 8:
-                reasons[theme.id].extend(r for r in why if r not in reasons[theme.id])
+    order = {t.id: i for i, t in enumerate(themes)}
+    prepared = [_prepare(it) for it in items]
     n = max(1, len(items))
-    means = {tid: total / n for tid, total in totals.items() if tid in has_core}
-    ranked = sorted(means.items(), key=lambda kv: (-kv[1], [t.id for t in themes].index(kv[0])))
-    if not ranked or ranked[0][1] < min_score:
-        best = ranked[0] if ranked else ("other", 0.0)
-        note = (
-            f"best was {best[0]} at {best[1]:.1f} < {min_score:.1f}"
-            if ranked
-            else f"no core term of any theme (weight ≥ {CORE_WEIGHT:g})"
+    out: list[ThemeScore] = []
+    for theme in candidates:
+        total = 0.0
+        core = title_core = False
+        reasons: list[str] = []
+        for item, texts in zip(items, prepared, strict=True):
+            s = _score_item(item, theme, texts)
+            total += s.score
+            core, title_core = core or s.core, title_core or s.title_core
+            reasons.extend(r for r in s.reasons if r not in reasons)
+        out.append(ThemeScore(theme.id, total / n, core, title_core, tuple(reasons)))
+    out.sort(key=lambda ts: (-ts.score, order[ts.theme]))
+    return out
+
+
+def place(
+    items: Sequence[Item],
+    themes: Sequence[ThemeDef],
+    min_score: float,
+    model: Scorer | None = None,
+) -> Placement:
+    """All items of a story vote: the mean score per theme decides; below `min_score` → other.
+
+    A theme needs a core term somewhere in the story. Among the themes that qualify, one with a
+    higher `precedence` and a core term in a headline comes first; otherwise the higher score.
+    A `model` may change the outcome only where the rules are weak (best score under
+    `STRONG_RULE × min_score`) and the model is sure (≥ `MODEL_CONFIDENCE`).
+    """
+    scores = explain(items, themes)
+    precedence = {t.id: t.precedence for t in themes}
+    qualified = [s for s in scores if s.core and s.score >= min_score]
+    ranked = sorted(
+        qualified,
+        key=lambda s: -(precedence.get(s.theme, 0) if s.title_core else 0),
+    )  # stable: by score within the same precedence
+    rule = _rule_placement(ranked, scores, min_score)
+    if model is None or (ranked and ranked[0].score >= STRONG_RULE * min_score):
+        return rule
+    theme, prob, why = model.predict(items)
+    if prob < MODEL_CONFIDENCE or theme == rule.theme or theme not in {t.id for t in themes}:
+        return rule
+    note = f"model: {theme} p={prob:.2f} over rules ({rule.theme} {rule.score:.1f})"
+    return Placement(theme=theme, score=rule.score, reasons=(note, *why))
+
+
+def _rule_placement(ranked: list[ThemeScore], scores: list[ThemeScore], min_score: float) -> Placement:
+    if not ranked:
+        cored = [s for s in scores if s.core]
+        if cored:
+            best = cored[0]
+            note = f"best was {best.theme} at {best.score:.1f} < {min_score:.1f}"
+            return Placement(theme="other", score=round(best.score, 2), reasons=(note,))
+        return Placement(
+            theme="other", score=0.0, reasons=(f"no core term of any theme (weight ≥ {CORE_WEIGHT:g})",)
         )
-        return Placement(theme="other", score=round(best[1], 2), reasons=(note,))
-    primary, top = ranked[0]
-    secondary = tuple(tid for tid, s in ranked[1:] if s >= max(min_score, 0.5 * top))
+    primary = ranked[0]
+    top = max(s.score for s in ranked)
+    secondary = tuple(s.theme for s in ranked[1:] if s.score >= max(min_score, 0.5 * top))
+    reasons = list(primary.reasons[:8])
+    if primary.score < top:
+        reasons.insert(0, f"precedence: a core term of {primary.theme} in a headline")
     return Placement(
-        theme=primary, score=round(top, 2), secondary=secondary, reasons=tuple(reasons[primary][:8])
+        theme=primary.theme, score=round(primary.score, 2), secondary=secondary, reasons=tuple(reasons)
     )
 
 

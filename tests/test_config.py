@@ -147,3 +147,23 @@ def test_user_themes_replace_defaults_and_other_is_last(tmp_path: Path) -> None:
     s = load_settings(write(tmp_path, text))
     assert [t.id for t in s.themes] == ["robots", "other"]
     assert s.themes[0].terms == (("로봇", 2.0),)
+
+
+def test_theme_precedence_and_examples_file(tmp_path: Path) -> None:
+    text = (
+        MINIMAL
+        + "examples: labels/examples.yaml\n"
+        + "themes:\n  - id: robots\n    title: 로봇\n    terms: {로봇: 4}\n    precedence: 2\n"
+    )
+    s = load_settings(write(tmp_path, text))
+    assert s.themes[0].precedence == 2 and s.themes[-1].precedence == 0
+    assert s.examples == str(tmp_path / "labels" / "examples.yaml")
+    assert load_settings(write(tmp_path, MINIMAL)).examples is None
+    for bad, key in (
+        ("themes:\n  - id: robots\n    terms: {로봇: 0}\n", "themes[0].terms.로봇"),
+        ("themes:\n  - id: robots\n    terms: {로봇: 2}\n    precedence: high\n", "themes[0].precedence"),
+        ("examples: 3\n", "examples"),
+    ):
+        with pytest.raises(ConfigError) as info:
+            load_settings(write(tmp_path, MINIMAL + bad))
+        assert info.value.key == key

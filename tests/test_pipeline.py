@@ -465,3 +465,51 @@ def test_hostile_feed_links_are_refused_and_the_run_goes_on(server: LoopbackServ
     assert sum("non-public" in n for n in hostile.notes) == 2
     assert any("without a usable link" in n for n in hostile.notes)
     assert all(p != "/latest/meta-data/" for p, _ in server.requests)
+
+
+def test_explain_shows_why_a_story_is_under_its_theme(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    run(sources, tmp_path, DAY1)
+    capsys.readouterr()
+    state = str(tmp_path / "state.sqlite")
+    url = server.url("/euckr/news/201.html")
+    assert cli.main(["explain", url, "--sources", str(sources), "--state", state]) == 0
+    out = capsys.readouterr().out
+    assert "placed under: regulatory_sandbox" in out
+    assert "실증특례" in out and "every theme:" in out and "ai_demos" in out
+    assert cli.main(["explain", "s-nope", "--sources", str(sources), "--state", state]) == 1
+
+
+def test_labeled_examples_train_a_model_that_explain_shows(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    examples = tmp_path / "examples.jsonl"
+    examples.write_text(
+        "\n".join(
+            json.dumps({"url": path, "theme": theme})
+            for path, theme in [
+                ("/rss/news/101.html", "regulatory_sandbox"),
+                ("/euckr/news/201.html", "regulatory_sandbox"),
+                ("/atom/news/301.html", "silver_devices"),
+                ("/json/news/401.html", "ai_demos"),
+                ("/rss/news/102.html", "other"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    sources = write_sources(tmp_path, server)
+    sources.write_text(sources.read_text("utf-8") + "examples: examples.jsonl\n", encoding="utf-8")
+    run(sources, tmp_path, DAY1)
+    capsys.readouterr()
+    state = str(tmp_path / "state.sqlite")
+    assert (
+        cli.main(["explain", server.url("/atom/news/301.html"), "--sources", str(sources), "--state", state])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "placed under: silver_devices" in out
+    assert "learned model: silver_devices" in out

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_settings
+from digest.learn import train
 from digest.models import Item
-from digest.themes import place, score_item
+from digest.themes import explain, place, score_item
 
 KST = timezone(timedelta(hours=9))
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,3 +98,118 @@ def test_conjunctive_term_needs_all_parts() -> None:
     assert any("AI + 시범사업" in r for r in with_both.reasons)
     ai_only = place([item("AI 스타트업 투자 유치", "인공지능 기업이 투자를 받았다.")], THEMES, 3.0)
     assert ai_only.theme == "other"
+
+
+# --------------------------------------------------------------------------- Korean matching
+
+
+def analysed(title: str, text: str = "") -> Item:
+    """An item with its morphemes, as the pipeline stores it (title + lead)."""
+    from dataclasses import replace
+
+    from digest.korean import analyse
+
+    return replace(item(title, text), morphs=analyse(f"{title}\n{text[:400]}").tokens)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "theme"),
+    [
+        ("규제샌드박스 심의 통과", "규제 샌드박스를 통과했다", "regulatory_sandbox"),
+        ("돌봄로봇 보급 확대", "돌봄 로봇을 보급한다", "silver_devices"),
+        ("낙상감지 센서 보급", "'낙상 감지' 센서가 보급된다", "silver_devices"),
+        ("의료인공지능 실증 착수", "의료 인공지능의 실증에 나선다", "ai_demos"),
+    ],
+)
+def test_spacing_compounds_and_particles_do_not_matter(a: str, b: str, theme: str) -> None:
+    for make in (item, analysed):
+        sa, why_a = score_item(make(a), BY_ID[theme])
+        sb, why_b = score_item(make(b), BY_ID[theme])
+        assert sa > 0 and sb > 0
+        assert {w.split(" (")[0] for w in why_a} == {w.split(" (")[0] for w in why_b}
+
+
+def test_a_term_never_begins_in_the_middle_of_a_word() -> None:
+    # `다시 연락` squeezed holds `시연`; a word rule and the morphemes both say no.
+    for make in (item, analysed):
+        _, why = score_item(make("담당자가 다시 연락해 상황을 묻는다"), BY_ID["ai_demos"])
+        assert not any(w.startswith("시연") for w in why)
+
+
+def test_morphemes_keep_a_term_out_of_a_longer_word() -> None:
+    # 정보통신기술 = 정보 + 통신 + 기술: no `신기술` in it once the analyser has spoken.
+    _, plain = score_item(item("정보통신기술 동향"), BY_ID["regulatory_sandbox"])
+    _, morph = score_item(analysed("정보통신기술 동향"), BY_ID["regulatory_sandbox"])
+    assert any(w.startswith("신기술") for w in plain)
+    assert not any(w.startswith("신기술") for w in morph)
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def test_precedence_makes_a_sandbox_decision_about_care_a_sandbox_story() -> None:
+    story = [
+        item(
+            "규제자유특구 4곳 지정…고령친화 원격돌봄 실증",
+            "부산은 고령친화 디지털헬스 특구에서 어르신 원격 돌봄을 실증한다. 돌봄 로봇도 쓴다.",
+        )
+    ]
+    p = place(story, THEMES, 3.0)
+    assert p.theme == "regulatory_sandbox"
+    assert "silver_devices" in p.secondary
+    assert p.reasons[0].startswith("precedence")
+    # Without the headline term, the same care story stays a care story.
+    body_only = [item("고령친화 원격돌봄 실증", "규제자유특구에서 어르신 원격 돌봄을 실증한다.")]
+    assert place(body_only, THEMES, 3.0).theme == "silver_devices"
+
+
+def test_every_item_of_a_story_votes() -> None:
+    strong = item("AI 돌봄로봇 보급", "홀몸 어르신 댁에 돌봄 로봇을 보급한다.")
+    weak = [item("구청 소식", "구청이 행사를 열었다.") for _ in range(5)]
+    assert place([strong], THEMES, 3.0).theme == "silver_devices"
+    assert place([strong, *weak], THEMES, 3.0).theme == "other"  # the mean decides
+
+
+def test_explain_lists_every_theme_with_its_terms() -> None:
+    scores = explain([item("가상병원 개소", "AI 실증을 시작한다.")], THEMES)
+    assert scores[0].theme == "ai_demos"
+    assert {s.theme for s in scores} == {"silver_devices", "ai_demos", "regulatory_sandbox"}
+    top = scores[0]
+    assert top.core and top.title_core and any(r.startswith("가상병원 (title)") for r in top.reasons)
+
+
+def test_fintech_sandbox_with_health_words_is_still_excluded() -> None:
+    p = place([item("핀테크 규제샌드박스 지정", "혁신금융서비스로 건강보험 앱을 지정했다.")], THEMES, 3.0)
+    assert p.theme == "other"
+
+
+# --------------------------------------------------------------------------- learned model
+
+
+def _examples() -> list[tuple[Item, str]]:
+    care = ["어르신 안부 확인 서비스", "홀몸 어르신 안부 스피커", "어르신 안부 전화 확대"]
+    ai = ["폐 영상 분석 알고리즘 도입", "영상 분석 알고리즘 병원 적용", "흉부 영상 분석 알고리즘"]
+    other = ["프로야구 개막전 매진", "프로야구 올스타 투표", "날씨 맑고 더워"]
+    return (
+        [(analysed(t), "silver_devices") for t in care]
+        + [(analysed(t), "ai_demos") for t in ai]
+        + [(analysed(t), "other") for t in other]
+    )
+
+
+def test_learned_model_decides_only_where_rules_are_weak() -> None:
+    model = train(_examples())
+    assert model is not None
+    story = [analysed("어르신 안부 확인 스피커 보급")]  # no core term: the rules say other
+    assert place(story, THEMES, 3.0).theme == "other"
+    p = place(story, THEMES, 3.0, model=model)
+    assert p.theme == "silver_devices"
+    assert p.reasons[0].startswith("model: silver_devices") and any("안부" in r for r in p.reasons)
+    # A strong explicit rule is never overridden.
+    strong = [analysed("규제샌드박스 실증특례로 영상 분석 알고리즘 도입")]
+    assert place(strong, THEMES, 3.0, model=model).theme == "regulatory_sandbox"
+
+
+def test_learned_model_needs_two_themes() -> None:
+    assert train([(analysed("어르신 안부"), "silver_devices")]) is None
+    assert train([]) is None
