@@ -14,11 +14,15 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
+
+from .korean import CONTENT_TAGS
 from .models import Item
 
 TRACKING_PARAMS = re.compile(
@@ -69,10 +73,9 @@ def _normalize(text: str) -> str:
 
 # --------------------------------------------------------------------------- features
 
-
 _TOKEN = re.compile(r"[0-9A-Za-z가-힣]{2,}")
-# Particles and endings cut from the end of a Korean word (a crude stand-in for a morphological
-# analyser): longest first.
+# Particles and endings cut from the end of a Korean word: the fallback for items stored
+# before the analyser ran (no `morphs`). Longest first.
 _SUFFIXES = sorted(
     [
         "은",
@@ -120,10 +123,29 @@ _SUFFIXES = sorted(
     key=len,
     reverse=True,
 )
+# A day of the month in a lead ("12일 오후", "14일 밝혔다"): the event's date.
+_DAY = re.compile(r"(?<![0-9.])([1-9]|[12][0-9]|3[01])일(?![간째])")
+LEAD_CHARS = 400  # the lead the stored morphs cover; the fallback tokens use the same
+SIGNATURE_SIZE = 64  # MinHash values per item
+LSH_ROWS = 3  # rows per LSH band: 21 bands of 3 make a Jaccard ≥ 0.5 pair a candidate ~94 % of the time
+SHINGLE = 5  # characters per shingle
+SAMPLE = 4  # keep one shingle in SAMPLE (by hash): the same ones in every text, so Jaccard holds
+_MASK64 = (1 << 64) - 1
+
+
+def _perms(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed (a, b) of k multiply-shift hash functions: derived from sha256, never from hash()."""
+    raw = b"".join(hashlib.sha256(f"digest-minhash-{i}".encode()).digest() for i in range(k))
+    words = np.frombuffer(raw, dtype="<u8").reshape(k, 4)
+    return (words[:, 0] | np.uint64(1)).astype(np.uint64), words[:, 1].astype(np.uint64)
+
+
+_PERM_A, _PERM_B = _perms(SIGNATURE_SIZE)
+_POW = [np.uint64(pow(1_000_003, SHINGLE - 1 - k, 1 << 64)) for k in range(SHINGLE)]
 
 
 def tokens(text: str) -> set[str]:
-    """Content words of a Korean or English text, particles cut off."""
+    """Content words of a Korean or English text, particles cut off (the analyser-free fallback)."""
     out: set[str] = set()
     for tok in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
         for suf in _SUFFIXES:
@@ -135,48 +157,108 @@ def tokens(text: str) -> set[str]:
     return out
 
 
+def shingle_hashes(text: str) -> np.ndarray:
+    """The sampled 5-character shingles of a text (spacing and punctuation ignored), hashed to
+    uint64, distinct and sorted. Vectorised: no Python loop over characters."""
+    norm = _NON_WORD.sub("", _normalize(text))
+    if len(norm) < SHINGLE:
+        return np.zeros(0, dtype=np.uint64)
+    cps = np.frombuffer(norm.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    n = len(cps) - SHINGLE + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(SHINGLE):
+            h += cps[k : k + n] * _POW[k]
+        h ^= h >> np.uint64(31)
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+    out: np.ndarray = np.unique(h[h % np.uint64(SAMPLE) == 0])
+    return out
+
+
+def minhash(shingles: np.ndarray) -> np.ndarray:
+    """SIGNATURE_SIZE MinHash values (uint32) of a shingle set; all-ones for an empty set."""
+    if not len(shingles):
+        return np.full(SIGNATURE_SIZE, 0xFFFFFFFF, dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        v = (_PERM_A[:, None] * shingles[None, :] + _PERM_B[:, None]) >> np.uint64(32)
+    sig: np.ndarray = v.min(axis=1).astype(np.uint32)
+    return sig
+
+
 @dataclass(frozen=True)
 class Features:
-    shingles: frozenset[int]
+    """What clustering knows of one item, computed once: a MinHash of its text (reprints), the
+    content words of title and lead from the stored morphemes (rewrites), the title's own words,
+    the title's character bigrams and the days of the month its lead names."""
+
+    signature: np.ndarray
+    n_shingles: int
+    words: frozenset[str]
+    title_words: frozenset[str]
     title_grams: frozenset[str]
-    words: frozenset[str]  # content words of the title and lead
+    days: frozenset[int]
 
 
 def features(item: Item) -> Features:
     body = item.text or item.summary
-    norm = _NON_WORD.sub("", _normalize(body))
-    shingles = frozenset(hash(norm[i : i + 5]) for i in range(max(0, len(norm) - 4)))
-    title = _NON_WORD.sub("", _normalize(item.title))
-    grams = frozenset(title[i : i + 2] for i in range(max(0, len(title) - 1)))
-    return Features(shingles, grams, frozenset(tokens(item.title + " " + body[:600])))
+    sh = shingle_hashes(body)
+    title_norm = _NON_WORD.sub("", _normalize(item.title))
+    lead = item.title + "\n" + body[:LEAD_CHARS]
+    if item.morphs:
+        words = frozenset(
+            f for f, t in item.morphs if t in CONTENT_TAGS and (len(f) >= 2 or t in ("NNP", "SL", "SN"))
+        )
+    else:
+        words = frozenset(tokens(lead))
+    title_words = frozenset(w for w in words if w in title_norm)
+    grams = frozenset(title_norm[i : i + 2] for i in range(max(0, len(title_norm) - 1)))
+    days = frozenset(int(d) for d in _DAY.findall(unicodedata.normalize("NFKC", body[:LEAD_CHARS])))
+    return Features(minhash(sh), len(sh), words, title_words, grams, days)
 
 
-def similarity(a: Features, b: Features, idf: dict[str, float] | None = None) -> tuple[float, str]:
-    """A score in [0, 1] that two items report the same event, and the evidence for it.
+def text_overlap(a: Features, b: Features) -> float:
+    """Containment of the smaller text in the larger, estimated from the two signatures: a reprint
+    with a new lead or a dropped paragraph is still mostly contained in its original."""
+    small = min(a.n_shingles, b.n_shingles)
+    if small < 12:
+        return 0.0
+    j = float(np.count_nonzero(a.signature == b.signature)) / SIGNATURE_SIZE
+    inter = j / (1.0 + j) * (a.n_shingles + b.n_shingles)
+    return min(1.0, inter / small)
 
-    Reprints share long character runs (containment); rewrites share the rare words — names,
-    numbers, places — of title and lead (idf-weighted overlap) and part of the title."""
-    containment = 0.0
-    if a.shingles and b.shingles:
-        inter = len(a.shingles & b.shingles)
-        small = min(len(a.shingles), len(b.shingles))
-        containment = inter / small if small >= 20 else 0.0
-    title = 0.0
-    if a.title_grams and b.title_grams:
-        title = 2 * len(a.title_grams & b.title_grams) / (len(a.title_grams) + len(b.title_grams))
-    words = 0.0
-    shared: list[str] = []
+
+def similarity(a: Features, b: Features, idf: Mapping[str, float]) -> tuple[float, str]:
+    """A score in [0, 1] that two items report the same event (0.5 is the bar), and why.
+
+    Reprints: most of one text is in the other. Rewrites: the rare words of title and lead —
+    names, places, numbers — overlap (idf-weighted), and each title's words are found in the
+    other item; two leads that date the event on different days are different events."""
+    if a.days and b.days and min(abs(x - y) for x in a.days for y in b.days) >= 2:
+        # Look-alike announcements share phrasing, even whole paragraphs; their dates differ.
+        return 0.0, f"different event days ({_days(a.days)} vs {_days(b.days)})"
+    containment = text_overlap(a, b)
+    rewrite, why = 0.0, "no shared words"
     if a.words and b.words:
-        w = idf or {}
-        union = a.words | b.words
         common = a.words & b.words
-        total = sum(w.get(t, 1.0) for t in union)
-        words = sum(w.get(t, 1.0) for t in common) / total if total else 0.0
-        shared = sorted(common, key=lambda t: -w.get(t, 1.0))[:5]
-    rewrite = 0.3 * title + 0.7 * min(1.0, 3.0 * words) if words >= 0.1 else 0.5 * title
-    if containment >= rewrite:
-        return containment, f"text overlap {containment:.2f}"
-    return rewrite, f"title {title:.2f} + shared words {words:.2f} ({', '.join(shared)})"
+        union_w = sum(idf.get(t, 1.0) for t in a.words | b.words)
+        words = sum(idf.get(t, 1.0) for t in common) / union_w if union_w else 0.0
+        cover = (_cover(a.title_words, b.words, idf) + _cover(b.title_words, a.words, idf)) / 2
+        rewrite = min(1.0, 2.0 * math.sqrt(words * cover))
+        shared = sorted(common, key=lambda t: (-idf.get(t, 1.0), t))[:5]
+        why = f"shared words {words:.2f} ({', '.join(shared)}), titles covered {cover:.2f}"
+    if containment >= 0.6:
+        return max(containment, rewrite), f"text overlap {containment:.2f}"
+    return rewrite, why
+
+
+def _cover(title_words: frozenset[str], words: frozenset[str], idf: Mapping[str, float]) -> float:
+    total = sum(idf.get(t, 1.0) for t in title_words)
+    return sum(idf.get(t, 1.0) for t in title_words & words) / total if total else 0.0
+
+
+def _days(days: frozenset[int]) -> str:
+    return ",".join(f"{d}일" for d in sorted(days))
 
 
 # --------------------------------------------------------------------------- clustering
@@ -190,17 +272,28 @@ class Cluster:
     evidence: tuple[str, ...]
 
 
+ALL_PAIRS_MAX = 400  # up to this many items every pair in the time window is compared
+BLOCK_TERMS = 5  # rewrites: an item's rarest shared words, whose pairs are its blocking keys
+MAX_BUCKET = 60  # a blocking key shared by more items says nothing about one event
+
+
 def cluster(
     items: Sequence[Item],
     earlier: Sequence[Item] = (),
     threshold: float = 0.5,
     window_days: float = 7.0,
+    all_pairs_max: int = ALL_PAIRS_MAX,
 ) -> list[Cluster]:
     """Group `items` into stories. `earlier` items (already published, with story ids) seed
     their stories so that a follow-up joins them; they are never repeated as digest items.
 
-    Agglomerative: repeatedly merge the two groups with the highest average similarity, as
-    long as their closest pair reaches `threshold` and their average 0.8 × `threshold`."""
+    1. Candidates: every pair for a small input; else pairs that share a MinHash LSH band of
+       their text (reprints) or a pair of their rarest title-and-lead words (rewrites). Near
+       linear: no all-pairs comparison.
+    2. Verification on the signatures and word sets (`similarity`), within `window_days`.
+    3. Within each connected group of verified pairs, average-link agglomeration: merge the two
+       groups with the highest average similarity while their closest pair reaches `threshold`
+       and their average 0.75 × `threshold`, so a middle item cannot chain two stories."""
     everything: list[Item] = [*earlier, *items]
     n = len(everything)
     n_earlier = len(earlier)
@@ -210,74 +303,206 @@ def cluster(
         for t in f.words:
             df[t] = df.get(t, 0) + 1
     idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    times = [_time(it).timestamp() for it in everything]
+    window = window_days * 86400
+
+    if n <= all_pairs_max:
+        pairs: Iterable[tuple[int, int]] = ((i, j) for i in range(n) for j in range(i + 1, n))
+    else:
+        pairs = sorted(_lsh_pairs(feats) | _word_pairs(feats, df))
+    sims: dict[tuple[int, int], tuple[float, str]] = {}
+    parent = list(range(n))
+    for i, j in pairs:
+        if j < n_earlier or abs(times[i] - times[j]) > window:
+            continue  # two earlier items are already grouped by their story ids
+        s = similarity(feats[i], feats[j], idf)
+        if s[0] >= 0.75 * threshold:
+            sims[(i, j)] = s
+        if s[0] >= threshold:
+            _union(parent, i, j)
+    by_story: dict[str, int] = {}
+    for i in range(n_earlier):
+        sid = everything[i].story_id
+        if sid is not None:
+            _union(parent, i, by_story.setdefault(sid, i))
+
+    components: dict[int, list[int]] = {}
+    for i in range(n):
+        components.setdefault(_find(parent, i), []).append(i)
+    out: list[Cluster] = []
+    for members in _split(list(components.values()), sims, threshold):
+        for group, evidence in _agglomerate(members, everything, n_earlier, feats, idf, sims, threshold):
+            current = [everything[i] for i in group if i >= n_earlier]
+            if not current:
+                continue
+            old = tuple(sorted((everything[i] for i in group if i < n_earlier), key=lambda it: it.id))
+            rep = representative(current)
+            ordered = (rep, *sorted((it for it in current if it.id != rep.id), key=_item_order))
+            sid = _stored_id(group, everything, n_earlier) or story_id_for(current)
+            out.append(Cluster(items=ordered, earlier=old, story_id=sid, evidence=tuple(evidence)))
+    out.sort(key=lambda c: min(it.id for it in c.items))
+    return out
+
+
+LARGEST_COMPONENT = 150  # larger connected groups are cut at a higher similarity first
+
+
+def _split(
+    components: list[list[int]], sims: Mapping[tuple[int, int], tuple[float, str]], threshold: float
+) -> list[list[int]]:
+    """Cut connected components that are too large to agglomerate exactly (a chain of generic
+    look-alikes) by raising the bar on their edges until every piece is small enough."""
+    out: list[list[int]] = []
+    todo = [(c, threshold) for c in components]
+    while todo:
+        members, bar = todo.pop()
+        if len(members) <= LARGEST_COMPONENT or bar >= 1.0:
+            out.append(members)
+            continue
+        inside = set(members)
+        parent = {i: i for i in members}
+
+        bar = min(1.0, bar + 0.1)
+        for (i, j), (s, _) in sims.items():
+            if s >= bar and i in inside and j in inside:
+                _union(parent, i, j)
+        pieces: dict[int, list[int]] = {}
+        for i in members:
+            pieces.setdefault(_find(parent, i), []).append(i)
+        todo.extend((p, bar) for p in pieces.values())
+    return out
+
+
+def _agglomerate(
+    members: list[int],
+    everything: Sequence[Item],
+    n_earlier: int,
+    feats: Sequence[Features],
+    idf: Mapping[str, float],
+    sims: dict[tuple[int, int], tuple[float, str]],
+    threshold: float,
+) -> list[tuple[list[int], list[str]]]:
+    """Average-link agglomeration within one connected component, on every pair's similarity."""
+    if len(members) == 1:
+        return [(members, [])]
+    m = len(members)
+    pair = np.zeros((m, m))
+    for a in range(m):
+        for b in range(a + 1, m):
+            i, j = members[a], members[b]
+            if j < n_earlier:
+                continue
+            s = sims.get((i, j))
+            if s is None:
+                s = similarity(feats[i], feats[j], idf)
+                sims[(i, j)] = s
+            pair[a, b] = pair[b, a] = s[0] if s else 0.0
     # Start: one group per stored story id among the earlier items, one per other item.
     groups: list[list[int]] = []
-    by_story: dict[str, int] = {}
-    for i, it in enumerate(everything):
-        sid = it.story_id if i < n_earlier else None
-        if sid is not None and sid in by_story:
-            groups[by_story[sid]].append(i)
+    start: dict[str, int] = {}
+    for a, i in enumerate(members):
+        sid = everything[i].story_id if i < n_earlier else None
+        if sid is not None and sid in start:
+            groups[start[sid]].append(a)
             continue
         if sid is not None:
-            by_story[sid] = len(groups)
-        groups.append([i])
-
-    sim: dict[tuple[int, int], tuple[float, str]] = {}
-    for i in range(n):
-        for j in range(i + 1, n):
-            if i < n_earlier and j < n_earlier:
-                continue
-            if not _within(everything[i], everything[j], window_days):
-                continue
-            s = similarity(feats[i], feats[j], idf)
-            if s[0] > 0.05:
-                sim[(i, j)] = s
-
-    def pair(i: int, j: int) -> float:
-        return sim.get((i, j) if i < j else (j, i), (0.0, ""))[0]
-
-    evidence: dict[int, list[str]] = {g: [] for g in range(len(groups))}
-    alive = set(range(len(groups)))
+            start[sid] = len(groups)
+        groups.append([a])
+    g = len(groups)
+    total = np.zeros((g, g))
+    best = np.zeros((g, g))
+    for x in range(g):
+        for y in range(g):
+            if x != y:
+                block = pair[np.ix_(groups[x], groups[y])]
+                total[x, y] = block.sum()
+                best[x, y] = block.max()
+    sizes = np.array([len(gr) for gr in groups], dtype=float)
+    stored = [_stored_id([members[a] for a in gr], everything, n_earlier) for gr in groups]
+    alive = np.ones(g, dtype=bool)
+    evidence: list[list[str]] = [[] for _ in range(g)]
     while True:
-        best: tuple[float, int, int] | None = None
-        for ga in sorted(alive):
-            for gb in sorted(alive):
-                if gb <= ga:
-                    continue
-                ida = _stored_id(groups[ga], everything, n_earlier)
-                idb = _stored_id(groups[gb], everything, n_earlier)
-                if ida and idb and ida != idb:
-                    continue  # two stories already published stay two stories
-                sims = [pair(i, j) for i in groups[ga] for j in groups[gb]]
-                avg = sum(sims) / len(sims)
-                # The closest pair must be similar enough, and the groups as a whole nearly so:
-                # a follow-up joins an original and its reprints, but a middle item cannot
-                # chain two unrelated stories (their average stays low).
-                if max(sims) >= threshold and avg >= 0.8 * threshold and (best is None or avg > best[0]):
-                    best = (avg, ga, gb)
-        if best is None:
+        avg = total / np.outer(sizes, sizes)
+        ok = (best >= threshold) & (avg >= 0.75 * threshold) & np.outer(alive, alive)
+        np.fill_diagonal(ok, False)
+        for x, y in zip(*np.nonzero(ok), strict=True):
+            if stored[x] and stored[y] and stored[x] != stored[y]:
+                ok[x, y] = False  # two stories already published stay two stories
+        if not ok.any():
             break
-        avg, ga, gb = best
-        i, j = max(((i, j) for i in groups[ga] for j in groups[gb]), key=lambda p: pair(*p))
-        reason = sim.get((i, j) if i < j else (j, i), (0.0, ""))[1]
-        evidence[ga].extend(evidence.pop(gb))
+        score = np.where(ok, avg, -1.0)
+        x, y = divmod(int(score.argmax()), g)  # the first maximum: deterministic
+        x, y = min(x, y), max(x, y)
+        a, b = max(((a, b) for a in groups[x] for b in groups[y]), key=lambda p: pair[p])
+        i, j = sorted((members[a], members[b]))
+        reason = sims.get((i, j), (0.0, ""))[1]
         left, right = sorted((everything[i].source, everything[j].source))
-        evidence[ga].append(f"{left} ↔ {right}: {reason} (avg {avg:.2f})")
-        groups[ga].extend(groups[gb])
-        alive.remove(gb)
+        evidence[x].extend(evidence[y])
+        evidence[x].append(f"{left} ↔ {right}: {reason} (avg {avg[x, y]:.2f})")
+        groups[x].extend(groups[y])
+        total[x, :] += total[y, :]
+        total[:, x] = total[x, :]
+        best[x, :] = np.maximum(best[x, :], best[y, :])
+        best[:, x] = best[x, :]
+        total[x, x] = best[x, x] = 0.0
+        sizes[x] += sizes[y]
+        stored[x] = stored[x] or stored[y]
+        alive[y] = False
+        total[y, :] = total[:, y] = best[y, :] = best[:, y] = 0.0
+    return [([members[a] for a in groups[x]], evidence[x]) for x in range(g) if alive[x]]
 
-    out: list[Cluster] = []
-    for g in sorted(alive):
-        members = groups[g]
-        current = [everything[i] for i in members if i >= n_earlier]
-        if not current:
-            continue
-        old = tuple(sorted((everything[i] for i in members if i < n_earlier), key=lambda it: it.id))
-        rep = representative(current)
-        ordered = (rep, *sorted((it for it in current if it.id != rep.id), key=_item_order))
-        sid = _stored_id(members, everything, n_earlier) or story_id_for(current)
-        out.append(Cluster(items=ordered, earlier=old, story_id=sid, evidence=tuple(evidence[g])))
-    return out
+
+def _lsh_pairs(feats: Sequence[Features]) -> set[tuple[int, int]]:
+    """Pairs whose signatures agree on a whole band of LSH_ROWS values (likely reprints)."""
+    sig = np.stack([f.signature for f in feats]).astype(np.uint64)
+    pairs: set[tuple[int, int]] = set()
+    has_text = np.array([f.n_shingles >= 12 for f in feats])
+    for start in range(0, SIGNATURE_SIZE - LSH_ROWS + 1, LSH_ROWS):
+        key = np.zeros(len(feats), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for r in range(LSH_ROWS):
+                key = key * np.uint64(0x100000001B3) + sig[:, start + r]
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        edges = np.flatnonzero(np.diff(ks)) + 1
+        for run in np.split(order, edges):
+            if 1 < len(run) <= MAX_BUCKET:
+                run = np.sort(run[has_text[run]])
+                pairs.update((int(p), int(q)) for k, p in enumerate(run) for q in run[k + 1 :])
+    return pairs
+
+
+def _word_pairs(feats: Sequence[Features], df: Mapping[str, int]) -> set[tuple[int, int]]:
+    """Pairs that share two of their BLOCK_TERMS rarest words (rewrites name the same company,
+    place and numbers). Words seen once say nothing; ties go by a fixed hash, not hash()."""
+    buckets: dict[tuple[str, str], list[int]] = {}
+    for i, f in enumerate(feats):
+
+        def rarest(words: Iterable[str], k: int) -> list[str]:
+            return sorted((t for t in words if df[t] >= 2), key=lambda t: (df[t], zlib.crc32(t.encode())))[:k]
+
+        rare = sorted(set(rarest(f.words, BLOCK_TERMS)) | set(rarest(f.title_words, 3)))
+        for k, p in enumerate(rare):
+            for q in rare[k + 1 :]:
+                buckets.setdefault((p, q), []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for run in buckets.values():
+        if 1 < len(run) <= MAX_BUCKET:
+            pairs.update((p, q) for k, p in enumerate(run) for q in run[k + 1 :])
+    return pairs
+
+
+def _find(parent: dict[int, int] | list[int], i: int) -> int:
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _union(parent: dict[int, int] | list[int], i: int, j: int) -> None:
+    ri, rj = _find(parent, i), _find(parent, j)
+    if ri != rj:
+        parent[max(ri, rj)] = min(ri, rj)
 
 
 def _stored_id(members: Iterable[int], everything: Sequence[Item], n_earlier: int) -> str | None:
@@ -290,21 +515,21 @@ def _stored_id(members: Iterable[int], everything: Sequence[Item], n_earlier: in
     return min(ids) if ids else None
 
 
-def _within(a: Item, b: Item, days: float) -> bool:
-    ta = a.published or a.first_seen
-    tb = b.published or b.first_seen
-    return abs((ta - tb).total_seconds()) <= days * 86400
+def _time(it: Item) -> datetime:
+    return it.published or it.first_seen
 
 
 def _item_order(it: Item) -> tuple[datetime, str]:
-    return (it.published or it.first_seen, it.canonical_url)
+    return (_time(it), it.canonical_url)
 
 
 def representative(items: Sequence[Item]) -> Item:
-    """The most complete item heads the story: the longest text; ties go to the earliest."""
-    return min(
-        items, key=lambda it: (-len(it.text or it.summary), it.published or it.first_seen, it.canonical_url)
-    )
+    """The most complete original heads the story: the earliest item whose text is nearly as
+    long as the longest (a reprint that adds a lead or a byline does not displace its original;
+    a shortened reprint or a feed summary never heads)."""
+    longest = max(len(it.text or it.summary) for it in items)
+    complete = [it for it in items if len(it.text or it.summary) >= 0.8 * longest]
+    return min(complete, key=_item_order)
 
 
 def story_id_for(items: Sequence[Item]) -> str:

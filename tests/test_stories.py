@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from digest.models import Item
-from digest.stories import canonical_url, cluster, content_hash
+from digest.stories import Cluster, canonical_url, cluster, content_hash
 
 KST = timezone(timedelta(hours=9))
 T0 = datetime(2024, 6, 12, 9, 0, tzinfo=KST)
@@ -101,3 +102,154 @@ def test_follow_up_joins_the_earlier_story_and_keeps_its_id() -> None:
 def test_story_ids_are_deterministic() -> None:
     a = item(1, "기초연금 인상", OTHER)
     assert cluster([a])[0].story_id == cluster([a])[0].story_id
+
+
+# --------------------------------------------------------------------------- issue #4: one event, many outlets
+# Two regions' 규제자유특구 designations in the same week, phrased alike by the same ministry;
+# a rewrite, a reprint, a round-up naming both, a short flash and a day-2 follow-up.
+
+GANGWON = (
+    "중소벤처기업부는 3일 정부서울청사에서 규제자유특구위원회를 열어 강원도 춘천과 원주 일원을 디지털헬스케어 "
+    "규제자유특구로 지정했다고 밝혔다.\n\n"
+    "강원 특구에는 메디웨어를 비롯한 12개 특구사업자가 참여해 격오지 만성질환자를 대상으로 원격 모니터링 실증을 "
+    "진행한다. 동네 의원이 혈압과 혈당 수치를 원격으로 확인하고 내원을 안내하는 방식이다.\n\n"
+    "특구 기간은 2년이며 국비와 지방비를 합쳐 모두 180억원이 투입된다. 진단과 처방은 간호사가 환자 곁에 있을 "
+    "때만 허용된다.\n\n"
+    "강원도는 춘천 바이오산업진흥원에 데이터 관제센터를 두고 실증 결과를 식품의약품안전처와 공유할 계획이다. "
+    "중기부는 실증이 끝나면 관련 법령 정비를 검토하겠다고 말했다."
+)
+GYEONGBUK = (
+    "중소벤처기업부는 6일 정부서울청사에서 규제자유특구위원회를 열어 경상북도 포항과 경산 일원을 디지털헬스케어 "
+    "규제자유특구로 지정했다고 밝혔다.\n\n"
+    "경북 특구에는 바이오넷을 비롯한 9개 특구사업자가 참여해 산업단지 근로자를 대상으로 원격 건강관리 실증을 "
+    "진행한다. 보건소가 심전도와 체온 수치를 원격으로 확인하고 상담을 안내하는 방식이다.\n\n"
+    "특구 기간은 4년이며 국비와 지방비를 합쳐 모두 240억원이 투입된다. 진단과 처방은 의사가 현장에 있을 "
+    "때만 허용된다.\n\n"
+    "경상북도는 포항 테크노파크에 데이터 관제센터를 두고 실증 결과를 식품의약품안전처와 공유할 계획이다. "
+    "중기부는 실증이 끝나면 관련 법령 정비를 검토하겠다고 말했다."
+)
+GANGWON_REWRITE = (
+    "춘천·원주의 동네 의원이 멀리 사는 고혈압·당뇨 환자의 수치를 병원 밖에서 들여다볼 수 있게 됐다. 정부가 "
+    "3일 강원을 디지털헬스케어 특구로 확정하면서다.\n\n"
+    "원격 모니터링 실증에는 메디웨어 등 강원 지역 기업 12곳이 뛰어든다. 2년 동안 180억원이 들어간다.\n\n"
+    "의료계는 원격의료로 번질 수 있다며 경계하고 있다. 정부는 진단과 처방에는 간호사 입회라는 조건을 달았다고 "
+    "설명했다."
+)
+ROUNDUP = (
+    "이번 주 규제자유특구 지정이 잇따랐다. 중소벤처기업부는 3일 강원 디지털헬스케어 특구를, 6일 경북 "
+    "디지털헬스케어 특구를 차례로 지정했다.\n\n"
+    "강원은 메디웨어 등 12개 사업자가 원격 모니터링을, 경북은 바이오넷 등 9개 사업자가 원격 건강관리를 "
+    "실증한다. 투입 예산은 각각 180억원과 240억원이다.\n\n"
+    "두 특구 모두 데이터 관제센터를 두고 실증 결과를 식품의약품안전처와 공유한다. 업계는 원격의료 논의가 다시 "
+    "불붙을 것으로 보고 있다."
+)
+FOLLOW_UP = (
+    "강원 디지털헬스케어 규제자유특구의 원격 모니터링 실증이 첫 환자 등록으로 시작됐다. 특구사업자 메디웨어는 "
+    "춘천 지역 의원 3곳에서 만성질환자 40명을 등록했다고 밝혔다.\n\n"
+    "환자들은 혈압계와 혈당계로 잰 수치를 앱으로 보내고, 의원은 이상 수치가 나오면 내원을 안내한다. 강원도는 "
+    "원주 지역 의원도 순차적으로 참여시킬 계획이다."
+)
+
+
+def kitem(i: int, title: str, text: str, source: str, hours: float = 0, **kw: object) -> Item:
+    """An item with its morphemes, stored the way the pipeline stores them (title + lead)."""
+    from digest.korean import analyse
+
+    base = item(i, title, text, source, hours, **kw)
+    return replace(base, morphs=analyse(f"{title}\n{text[:400]}").tokens)
+
+
+def _groups(clusters: list[Cluster]) -> list[list[int]]:
+    return sorted(sorted(it.id for it in c.items) for c in clusters)
+
+
+@pytest.fixture(scope="module")
+def week() -> dict[str, Item]:
+    paras = GANGWON.split("\n\n")
+    reprint = "\n\n".join(
+        [
+            "[헬스비즈투데이] 강원도가 디지털헬스케어 특구로 원격 모니터링 실증의 길을 텄다.",
+            *paras,
+            "김하늘 기자",
+        ]
+    )
+    return {
+        "flash": kitem(1, "[속보] 강원 디지털헬스케어 규제자유특구 지정", paras[0], "연합속보", hours=-1),
+        "gangwon": kitem(
+            2, "강원 디지털헬스케어 규제자유특구 지정…격오지 원격 모니터링 실증", GANGWON, "정책브리핑"
+        ),
+        "reprint": kitem(
+            3, "강원, 디지털헬스케어 특구로 원격 모니터링 실증", reprint, "헬스비즈투데이", hours=3
+        ),
+        "rewrite": kitem(
+            4, "병원 밖에서 혈압 본다…춘천·원주 원격 모니터링 특구 확정", GANGWON_REWRITE, "원주일보", hours=8
+        ),
+        "gyeongbuk": kitem(
+            5,
+            "경북 디지털헬스케어 규제자유특구 지정…산단 근로자 원격 건강관리 실증",
+            GYEONGBUK,
+            "정책브리핑",
+            hours=72,
+        ),
+        "roundup": kitem(
+            6, "이번 주 규제자유특구 잇단 지정…강원·경북 원격의료 실증", ROUNDUP, "메디온뉴스", hours=80
+        ),
+    }
+
+
+def test_rewrite_and_reprint_join_the_original_and_the_original_heads(week: dict[str, Item]) -> None:
+    clusters = cluster([week[k] for k in ("flash", "gangwon", "reprint", "rewrite")])
+    assert _groups(clusters) == [[1, 2, 3, 4]]
+    story = clusters[0]
+    # the earliest item is a one-paragraph flash, the reprint is longer (lead + byline): the
+    # original, complete and first, heads the story
+    assert story.items[0].id == 2
+    joined = " ".join(story.evidence)
+    assert "text overlap" in joined  # the reprint
+    assert "메디웨어" in joined or "180" in joined  # the rewrite, by its names and numbers
+
+
+def test_look_alike_events_stay_apart_and_a_round_up_does_not_chain_them(week: dict[str, Item]) -> None:
+    items = [week[k] for k in ("gangwon", "reprint", "rewrite", "gyeongbuk", "roundup")]
+    groups = _groups(cluster(items))
+    assert any({2, 3, 4} <= set(g) for g in groups)
+    # the round-up names both events and may sit with either, but never joins them
+    assert not any(5 in g and 2 in g for g in groups), "two regions' designations are two stories"
+
+
+@pytest.mark.parametrize("all_pairs_max", [0, 10_000])
+def test_candidates_by_blocking_find_the_same_stories(week: dict[str, Item], all_pairs_max: int) -> None:
+    """Large inputs are not compared all-pairs: LSH bands and rare-word blocks must find the pairs."""
+    groups = _groups(cluster(list(week.values()), all_pairs_max=all_pairs_max))
+    # (rare-word blocks need document frequencies: on six items only the reprint is certain)
+    assert any({2, 3} <= set(g) for g in groups)  # original and reprint, by an LSH band
+    assert not any(5 in g and 2 in g for g in groups)
+
+
+def test_day_two_follow_up_joins_the_day_one_story_by_its_stored_id(week: dict[str, Item]) -> None:
+    day1 = cluster([week["gangwon"], week["rewrite"], week["gyeongbuk"]])
+    sid = {it.id: c.story_id for c in day1 for it in c.items}
+    earlier = [
+        replace(week[k], story_id=sid[week[k].id], issued_on=T0.date())
+        for k in ("gangwon", "rewrite", "gyeongbuk")
+    ]
+    follow = kitem(
+        7,
+        "강원 원격 모니터링 특구 첫 환자 등록…메디웨어, 춘천 의원 3곳서 시작",
+        FOLLOW_UP,
+        "메디온뉴스",
+        hours=30,
+    )
+    other = kitem(8, "기초연금 월 33만원대로 인상", OTHER, "실버라이프", hours=30)
+    clusters = cluster([follow, other], earlier=earlier)
+    by_item = {c.items[0].id: c for c in clusters}
+    assert by_item[7].story_id == sid[2]
+    assert sorted(i.id for i in by_item[7].earlier) == [2, 4]
+    assert not by_item[8].earlier
+
+
+def test_clustering_is_deterministic_whatever_the_input_order(week: dict[str, Item]) -> None:
+    items = list(week.values())
+    first = [(c.story_id, [i.id for i in c.items], c.evidence) for c in cluster(items)]
+    again = [(c.story_id, [i.id for i in c.items], c.evidence) for c in cluster(items[::-1])]
+    assert sorted(first) == sorted(again)
