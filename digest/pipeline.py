@@ -59,15 +59,6 @@ class RunReport:
     deliveries: tuple[str, ...] = ()
     error: str | None = None
 
-    @property
-    def all_failed(self) -> bool:
-        return bool(self.sources) and all(s.error for s in self.sources)
-
-
-def today(settings: Settings, now: datetime | None = None) -> date:
-    tz = ZoneInfo(settings.timezone)
-    return (now or datetime.now(tz)).astimezone(tz).date()
-
 
 def run(
     settings: Settings,
@@ -94,16 +85,18 @@ def run(
         if publish:
             store.issue_digest(day, digest.generated_at, story_of_item, digest.story_count)
         lines = deliver(settings, store, digest, files, Path(out_dir), no_send, now, log)
-    if publish and settings.site_dir:
-        try:
-            with Store(state_path) as store:
-                issued = store.digest_dates()
-            site_delivery.publish(
-                Path(out_dir), Path(settings.site_dir), settings.title, settings.base_url, only=issued
-            )
-            lines.append(f"site: published to {settings.site_dir}")
-        except DeliveryError as exc:
-            lines.append(f"site: FAILED: {exc}")
+        if publish and settings.site_dir:
+            try:
+                site_delivery.publish(
+                    Path(out_dir),
+                    Path(settings.site_dir),
+                    settings.title,
+                    settings.base_url,
+                    only=store.digest_dates(),
+                )
+                lines.append(f"site: published to {settings.site_dir}")
+            except DeliveryError as exc:
+                lines.append(f"site: FAILED: {exc}")
     return RunReport(day, tuple(reports), digest, tuple(files), publish, tuple(lines))
 
 
