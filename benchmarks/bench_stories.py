@@ -4,12 +4,15 @@
 
 Each size runs in its own process (so peak RSS is that size's own). Items are generated from
 events: an original (~1,500 characters in six paragraphs), reprints (a new lead, one paragraph
-dropped, another byline) and rewrites (the same company, place, numbers and date in other
-sentences). One event in five has a look-alike: another event from the same template with
-another region, company, amounts and date, the same week. `morphs` are made the way the analyser
+dropped, another byline) and rewrites (their own wording and filler: the lead names the company,
+one amount and the day, later sentences a name or number now and then, one topic word each).
+One event in five has a look-alike: another event from the same template and the same wording
+(one phrasing seed), only the region, company, amounts and day differ, within three days.
+Peak RSS includes the generated items ("of it input": RSS before `cluster` runs). `morphs` are made the way the analyser
 outputs them (nouns as NNG/NNP, numbers as SN, particles as J*), for the title and 400-character
 lead only. Prints a table (size, wall seconds of `cluster`, peak RSS, recall of planted duplicate
-pairs, false-merge rate = share of joined pairs that are different events) and a JSON line.
+pairs, of those involving a rewrite, false-merge rate = share of joined pairs that are different
+events) and a JSON line.
 """
 
 from __future__ import annotations
@@ -56,8 +59,8 @@ class World:
     def word(self, lo: int, hi: int) -> str:
         return "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(lo, hi)))
 
-    def nouns(self, k: int) -> list[str]:
-        return self.rng.choices(self.common, weights=self.weights, k=k)
+    def nouns(self, k: int, rng: random.Random | None = None) -> list[str]:
+        return (rng or self.rng).choices(self.common, weights=self.weights, k=k)
 
 
 class Event:
@@ -74,15 +77,26 @@ class Event:
         self.phrasing = template.phrasing if template else rng.randrange(1 << 30)
 
 
-def sentence(w: World, ev: Event, facts: int, rng: random.Random) -> list[Token]:
+def facts_of(ev: Event) -> list[Token]:
+    return [(ev.company, "NNP"), (ev.region, "NNP")] + [(n, "SN") for n in ev.numbers]
+
+
+def sentence(
+    w: World, ev: Event, facts: int, rng: random.Random, topic: int = 2, lead: bool = False
+) -> list[Token]:
+    """One sentence: `facts` of the event's names and numbers, `topic` of its topic words and
+    filler nouns, all drawn from `rng` (so one phrasing seed gives one wording whatever the facts).
+    A lead sentence dates the event ("12일")."""
     toks: list[Token] = []
-    pool: list[Token] = [(ev.company, "NNP"), (ev.region, "NNP")] + [(n, "SN") for n in ev.numbers]
-    picks = rng.sample(pool, k=min(facts, len(pool))) + [(t, "NNG") for t in rng.sample(ev.topic, k=2)]
-    picks += [(t, "NNG") for t in w.nouns(rng.randint(4, 7))]
+    picks = rng.sample(facts_of(ev), k=min(facts, 5)) + [(t, "NNG") for t in rng.sample(ev.topic, k=topic)]
+    picks += [(t, "NNG") for t in w.nouns(rng.randint(4, 7), rng)]
     rng.shuffle(picks)
+    if lead:
+        picks.insert(1, (str(ev.date), "SN"))
+        picks.insert(2, ("일", "NNB"))
     for form, tag in picks:
         toks.append((form, tag))
-        if tag != "SN":
+        if tag not in ("SN", "NNB") and form not in ("일",):
             toks.append(rng.choice(PARTICLES))
     toks.append((rng.choice(ENDINGS), "VV"))
     return toks
@@ -91,7 +105,7 @@ def sentence(w: World, ev: Event, facts: int, rng: random.Random) -> list[Token]
 def render(tokens: list[Token]) -> str:
     out: list[str] = []
     for form, tag in tokens:
-        if tag.startswith("J") and out:
+        if (tag.startswith("J") or tag == "NNB") and out:
             out[-1] += form
         else:
             out.append(form)
@@ -99,7 +113,28 @@ def render(tokens: list[Token]) -> str:
 
 
 def article(w: World, ev: Event, rng: random.Random, paragraphs: int = 6) -> list[list[list[Token]]]:
-    return [[sentence(w, ev, rng.randint(1, 3), rng) for _ in range(3)] for _ in range(paragraphs)]
+    return [
+        [sentence(w, ev, rng.randint(1, 3), rng, lead=(p == 0 and k == 0)) for k in range(3)]
+        for p in range(paragraphs)
+    ]
+
+
+def rewrite(w: World, ev: Event, rng: random.Random) -> list[list[list[Token]]]:
+    """Another outlet's own wording: its lead names the company, one amount and the day; later
+    a name or number now and then; one topic word a sentence; its own filler."""
+    first = [(ev.company, "NNP"), (ev.numbers[0], "SN")]
+    paras = []
+    for p in range(rng.randint(3, 5)):
+        para = []
+        for k in range(3):
+            if p == 0 and k == 0:
+                s = sentence(w, ev, 0, rng, topic=1, lead=True)
+                s[4:4] = [first[0], rng.choice(PARTICLES), first[1]]
+            else:
+                s = sentence(w, ev, 1 if rng.random() < 0.3 else 0, rng, topic=rng.randint(0, 1))
+            para.append(s)
+        paras.append(para)
+    return paras
 
 
 def make_item(i: int, title: list[Token], paras: list[list[list[Token]]], hours: float, src: str) -> Item:
@@ -118,12 +153,14 @@ def make_item(i: int, title: list[Token], paras: list[list[list[Token]]], hours:
                 summary=text[:120], text=text, published=when, first_seen=when, morphs=tuple(lead))  # fmt: skip
 
 
-def generate(n: int, seed: int) -> tuple[list[Item], list[int]]:
-    """n items; the event of each. Per event: an original, then 0-3 reprints and 0-2 rewrites."""
+def generate(n: int, seed: int) -> tuple[list[Item], list[int], list[str]]:
+    """n items; the event and kind of each. Per event: an original, then 0-3 reprints and 0-2
+    rewrites."""
     rng = random.Random(seed)
     w = World(rng)
     items: list[Item] = []
     event_of: list[int] = []
+    kind_of: list[str] = []
     events: list[Event] = []
     days = max(1.0, n / ITEMS_PER_DAY)
     while len(items) < n:
@@ -132,9 +169,8 @@ def generate(n: int, seed: int) -> tuple[list[Item], list[int]]:
         ev = Event(w, len(events), twin.day + rng.uniform(0, 3) if twin else day, twin)
         events.append(ev)
         hours = ev.day * 24
-        body = article(w, ev, random.Random(ev.phrasing if twin else rng.random()))
-        if twin is not None:  # same phrasing, other facts: rebuild from the twin's template seed
-            body = article(w, ev, random.Random(ev.phrasing))
+        # Same phrasing seed, same wording: a look-alike differs in its names, numbers and day only.
+        body = article(w, ev, random.Random(ev.phrasing))
         title = (
             [(ev.region, "NNP"), (ev.company, "NNP")]
             + [(t, "NNG") for t in ev.topic[:3]]
@@ -142,6 +178,7 @@ def generate(n: int, seed: int) -> tuple[list[Item], list[int]]:
         )
         items.append(make_item(len(items), title, body, hours, f"o{rng.randrange(40)}"))
         event_of.append(ev.id)
+        kind_of.append("original")
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):  # reprints
             lead = [[sentence(w, ev, 1, rng)]]
             kept = [p for k, p in enumerate(body) if k != rng.randrange(1, len(body))]
@@ -151,18 +188,22 @@ def generate(n: int, seed: int) -> tuple[list[Item], list[int]]:
                 make_item(len(items), t2, paras, hours + rng.uniform(0.5, 30), f"o{rng.randrange(40)}")
             )
             event_of.append(ev.id)
+            kind_of.append("reprint")
         for _ in range(rng.choice([0, 0, 1, 2])):  # rewrites
-            paras = article(w, ev, rng, paragraphs=rng.randint(4, 6))
-            t2 = [(ev.company, "NNP"), (ev.numbers[0], "SN")] + [(t, "NNG") for t in rng.sample(ev.topic, 3)]
+            paras = rewrite(w, ev, rng)
+            t2 = [rng.choice(facts_of(ev)[:2])] + [(t, "NNG") for t in rng.sample(ev.topic, 2) + w.nouns(2)]
+            rng.shuffle(t2)
             items.append(
                 make_item(len(items), t2, paras, hours + rng.uniform(1, 40), f"o{rng.randrange(40)}")
             )
             event_of.append(ev.id)
-    return items[:n], event_of[:n]
+            kind_of.append("rewrite")
+    return items[:n], event_of[:n], kind_of[:n]
 
 
 def measure(n: int, seed: int) -> dict[str, float]:
-    items, event_of = generate(n, seed)
+    items, event_of, kind_of = generate(n, seed)
+    input_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the items themselves
     start = time.perf_counter()
     clusters = cluster(items)
     wall = time.perf_counter() - start
@@ -170,15 +211,19 @@ def measure(n: int, seed: int) -> dict[str, float]:
     for k, c in enumerate(clusters):
         for it in c.items:
             label[it.id] = k
-    planted = joined = predicted = wrong = 0
+    planted = joined = predicted = wrong = rewrites = rewrites_joined = 0
     by_event: dict[int, list[int]] = {}
     for it in items:
         by_event.setdefault(event_of[it.id], []).append(it.id)
     for members in by_event.values():
         for a in range(len(members)):
             for b in range(a + 1, len(members)):
+                together = label[members[a]] == label[members[b]]
                 planted += 1
-                joined += label[members[a]] == label[members[b]]
+                joined += together
+                if "rewrite" in (kind_of[members[a]], kind_of[members[b]]):
+                    rewrites += 1
+                    rewrites_joined += together
     for c in clusters:
         ids = [it.id for it in c.items]
         for a in range(len(ids)):
@@ -187,7 +232,10 @@ def measure(n: int, seed: int) -> dict[str, float]:
                 wrong += event_of[ids[a]] != event_of[ids[b]]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"size": n, "wall_s": round(wall, 2), "peak_rss_mb": round(rss, 1),
+            "input_rss_mb": round(input_rss, 1),
             "planted_pairs": planted, "recall": round(joined / planted, 4) if planted else 1.0,
+            "rewrite_pairs": rewrites,
+            "rewrite_recall": round(rewrites_joined / rewrites, 4) if rewrites else 1.0,
             "false_merge_rate": round(wrong / predicted, 4) if predicted else 0.0,
             "clusters": len(clusters)}  # fmt: skip
 
@@ -202,13 +250,14 @@ def main() -> int:
         print(json.dumps(measure(args.one, args.seed)))
         return 0
     rows = []
-    print(f"{'size':>8} {'wall s':>8} {'peak RSS MB':>12} {'recall':>8} {'false-merge':>12} {'pairs':>8}")
+    print(f"{'size':>8} {'wall s':>8} {'peak RSS MB':>12} {'of it input':>12} {'recall':>8} {'rewrites':>9} {'false-merge':>12} "
+          f"{'pairs':>8}")  # fmt: skip
     for n in args.sizes:
         out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
                              check=True, capture_output=True, text=True)  # fmt: skip
         row = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(row)
-        print(f"{n:>8} {row['wall_s']:>8.1f} {row['peak_rss_mb']:>12.0f} {row['recall']:>8.4f} "
+        print(f"{n:>8} {row['wall_s']:>8.1f} {row['peak_rss_mb']:>12.0f} {row['input_rss_mb']:>12.0f} {row['recall']:>8.4f} {row['rewrite_recall']:>9.4f} "
               f"{row['false_merge_rate']:>12.4f} {row['planted_pairs']:>8}", flush=True)  # fmt: skip
     print(json.dumps({"benchmark": "stories", "seed": args.seed, "results": rows}))
     return 0

@@ -4,8 +4,9 @@
 - `cluster` groups a day's items (with recently published items as context, so follow-ups join
   their earlier story) by average-link agglomeration over a pairwise similarity built from
   character shingles (reprints: containment survives a new lead or a dropped paragraph) and
-  title bigrams (rewrites). Average link, not single link: a middle item cannot chain two
-  unrelated stories together.
+  idf-weighted title-and-lead words (rewrites). Both need a shared rare name or number (NNP, SN,
+  SL): look-alike announcements share a template, not a company, place or amount. Average link,
+  not single link: a middle item cannot chain two unrelated stories together.
 """
 
 from __future__ import annotations
@@ -126,6 +127,10 @@ _SUFFIXES = sorted(
 # A day of the month in a lead ("12일 오후", "14일 밝혔다"): the event's date.
 _DAY = re.compile(r"(?<![0-9.])([1-9]|[12][0-9]|3[01])일(?![간째])")
 LEAD_CHARS = 400  # the lead the stored morphs cover; the fallback tokens use the same
+FACT_TAGS = frozenset({"NNP", "SN", "SL", "SH"})
+_FACT_TOKEN = re.compile(r"[0-9A-Za-z]")  # without the analyser: numbers and Latin names only
+FACT_DF = 5  # a name or number shared by more than max(FACT_DF, FACT_SHARE × n) items is generic
+FACT_SHARE = 0.01
 SIGNATURE_SIZE = 64  # MinHash values per item
 LSH_ROWS = 3  # rows per LSH band: 21 bands of 3 make a Jaccard ≥ 0.5 pair a candidate ~94 % of the time
 SHINGLE = 5  # characters per shingle
@@ -190,14 +195,14 @@ def minhash(shingles: np.ndarray) -> np.ndarray:
 class Features:
     """What clustering knows of one item, computed once: a MinHash of its text (reprints), the
     content words of title and lead from the stored morphemes (rewrites), the title's own words,
-    the title's character bigrams and the days of the month its lead names."""
+    the days of the month its lead names and its names and numbers."""
 
     signature: np.ndarray
     n_shingles: int
-    words: frozenset[str]
-    title_words: frozenset[str]
-    title_grams: frozenset[str]
+    words: tuple[str, ...]  # sorted, distinct: a tuple is a sixth of a frozenset's memory
+    title_words: tuple[str, ...]
     days: frozenset[int]
+    facts: tuple[str, ...] = ()  # names and numbers (NNP, SN, SL, SH): what pins an event
 
 
 def features(item: Item) -> Features:
@@ -209,12 +214,25 @@ def features(item: Item) -> Features:
         words = frozenset(
             f for f, t in item.morphs if t in CONTENT_TAGS and (len(f) >= 2 or t in ("NNP", "SL", "SN"))
         )
+        facts = _facts(item.morphs)
     else:
         words = frozenset(tokens(lead))
-    title_words = frozenset(w for w in words if w in title_norm)
-    grams = frozenset(title_norm[i : i + 2] for i in range(max(0, len(title_norm) - 1)))
+        facts = frozenset(t for t in words if _FACT_TOKEN.search(t))
+    title_words = tuple(sorted(w for w in words if w in title_norm))
     days = frozenset(int(d) for d in _DAY.findall(unicodedata.normalize("NFKC", body[:LEAD_CHARS])))
-    return Features(minhash(sh), len(sh), words, title_words, grams, days)
+    return Features(minhash(sh), len(sh), tuple(sorted(words)), title_words, days, tuple(sorted(facts)))
+
+
+_DATE_UNITS = frozenset({"일", "월"})
+
+
+def _facts(morphs: Sequence[tuple[str, str]]) -> frozenset[str]:
+    """Names and numbers of the morphemes; a day or month number ("3일") dates, it does not name."""
+    return frozenset(
+        f
+        for k, (f, t) in enumerate(morphs)
+        if t in FACT_TAGS and not (t == "SN" and k + 1 < len(morphs) and morphs[k + 1][0] in _DATE_UNITS)
+    )
 
 
 def text_overlap(a: Features, b: Features) -> float:
@@ -228,22 +246,34 @@ def text_overlap(a: Features, b: Features) -> float:
     return min(1.0, inter / small)
 
 
-def similarity(a: Features, b: Features, idf: Mapping[str, float]) -> tuple[float, str]:
+def similarity(
+    a: Features, b: Features, idf: Mapping[str, float], fact_idf: float = 0.0
+) -> tuple[float, str]:
     """A score in [0, 1] that two items report the same event (0.5 is the bar), and why.
 
     Reprints: most of one text is in the other. Rewrites: the rare words of title and lead —
     names, places, numbers — overlap (idf-weighted), and each title's words are found in the
-    other item; two leads that date the event on different days are different events."""
+    other item; two leads that date the event on different days are different events. A rewrite
+    must share a name or number rarer than `fact_idf` when both items name any, and so must a
+    reprint: look-alikes share the topic's words and phrasing, not its company, place or amounts."""
     if a.days and b.days and min(abs(x - y) for x in a.days for y in b.days) >= 2:
         # Look-alike announcements share phrasing, even whole paragraphs; their dates differ.
         return 0.0, f"different event days ({_days(a.days)} vs {_days(b.days)})"
+    if (
+        a.facts
+        and b.facts
+        and not any(idf.get(t, 0.0) >= fact_idf for t in set(a.facts).intersection(b.facts))
+    ):
+        # Same template, other company, place or amounts: shared phrasing is not a shared event.
+        return 0.0, "no shared rare name or number"
     containment = text_overlap(a, b)
     rewrite, why = 0.0, "no shared words"
     if a.words and b.words:
-        common = a.words & b.words
-        union_w = sum(idf.get(t, 1.0) for t in a.words | b.words)
+        wa, wb = set(a.words), set(b.words)
+        common = wa & wb
+        union_w = sum(idf.get(t, 1.0) for t in wa | wb)
         words = sum(idf.get(t, 1.0) for t in common) / union_w if union_w else 0.0
-        cover = (_cover(a.title_words, b.words, idf) + _cover(b.title_words, a.words, idf)) / 2
+        cover = (_cover(a.title_words, wb, idf) + _cover(b.title_words, wa, idf)) / 2
         rewrite = min(1.0, 2.0 * math.sqrt(words * cover))
         shared = sorted(common, key=lambda t: (-idf.get(t, 1.0), t))[:5]
         why = f"shared words {words:.2f} ({', '.join(shared)}), titles covered {cover:.2f}"
@@ -252,9 +282,13 @@ def similarity(a: Features, b: Features, idf: Mapping[str, float]) -> tuple[floa
     return rewrite, why
 
 
-def _cover(title_words: frozenset[str], words: frozenset[str], idf: Mapping[str, float]) -> float:
-    total = sum(idf.get(t, 1.0) for t in title_words)
-    return sum(idf.get(t, 1.0) for t in title_words & words) / total if total else 0.0
+def _cover(title_words: Iterable[str], words: set[str], idf: Mapping[str, float]) -> float:
+    total = found = 0.0
+    for t in title_words:
+        w = idf.get(t, 1.0)
+        total += w
+        found += w if t in words else 0.0
+    return found / total if total else 0.0
 
 
 def _days(days: frozenset[int]) -> str:
@@ -303,6 +337,7 @@ def cluster(
         for t in f.words:
             df[t] = df.get(t, 0) + 1
     idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    fact_idf = math.log((n + 1) / (max(FACT_DF, FACT_SHARE * n) + 0.5))
     times = [_time(it).timestamp() for it in everything]
     window = window_days * 86400
 
@@ -315,7 +350,7 @@ def cluster(
     for i, j in pairs:
         if j < n_earlier or abs(times[i] - times[j]) > window:
             continue  # two earlier items are already grouped by their story ids
-        s = similarity(feats[i], feats[j], idf)
+        s = similarity(feats[i], feats[j], idf, fact_idf)
         if s[0] >= 0.75 * threshold:
             sims[(i, j)] = s
         if s[0] >= threshold:
@@ -331,7 +366,9 @@ def cluster(
         components.setdefault(_find(parent, i), []).append(i)
     out: list[Cluster] = []
     for members in _split(list(components.values()), sims, threshold):
-        for group, evidence in _agglomerate(members, everything, n_earlier, feats, idf, sims, threshold):
+        for group, evidence in _agglomerate(
+            members, everything, n_earlier, feats, idf, fact_idf, sims, threshold
+        ):
             current = [everything[i] for i in group if i >= n_earlier]
             if not current:
                 continue
@@ -379,6 +416,7 @@ def _agglomerate(
     n_earlier: int,
     feats: Sequence[Features],
     idf: Mapping[str, float],
+    fact_idf: float,
     sims: dict[tuple[int, int], tuple[float, str]],
     threshold: float,
 ) -> list[tuple[list[int], list[str]]]:
@@ -394,7 +432,7 @@ def _agglomerate(
                 continue
             s = sims.get((i, j))
             if s is None:
-                s = similarity(feats[i], feats[j], idf)
+                s = similarity(feats[i], feats[j], idf, fact_idf)
                 sims[(i, j)] = s
             pair[a, b] = pair[b, a] = s[0] if s else 0.0
     # Start: one group per stored story id among the earlier items, one per other item.

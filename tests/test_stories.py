@@ -253,3 +253,48 @@ def test_clustering_is_deterministic_whatever_the_input_order(week: dict[str, It
     first = [(c.story_id, [i.id for i in c.items], c.evidence) for c in cluster(items)]
     again = [(c.story_id, [i.id for i in c.items], c.evidence) for c in cluster(items[::-1])]
     assert sorted(first) == sorted(again)
+
+
+# --------------------------------------------------------------------------- look-alikes of one template
+# One ministry template, two companies the same day: the wording is shared, the names and numbers
+# are not. A reprint keeps them and joins; the look-alike stays apart.
+
+TEMPLATE = (
+    "식품의약품안전처는 14일 {c}가 개발한 인공지능 기반 폐암 진단 보조 소프트웨어를 혁신의료기기로 지정했다고 "
+    "밝혔다. 이 제품은 흉부 영상을 분석해 폐결절의 악성 가능성을 의료진에게 알려준다. {c}는 임상시험에서 민감도 "
+    "{p}%를 기록했으며 올해 안에 {n}개 병원에 공급할 계획이다.\n\n"
+    "혁신의료기기로 지정되면 허가 심사를 우선 받을 수 있고 단계별 심사도 가능하다. 식약처는 이번 지정으로 "
+    "의료 현장의 진단 정확도가 높아질 것으로 기대한다고 설명했다. 식약처는 앞으로도 신기술 의료기기의 신속한 "
+    "시장 진입을 지원하겠다고 말했다."
+)
+
+
+@pytest.fixture(scope="module")
+def template_pair() -> list[Item]:
+    a = TEMPLATE.format(c="루닛", p="94", n="30")
+    b = TEMPLATE.format(c="뷰노", p="91", n="45")
+    reprint = "[메디칼타임즈] 폐암 진단 보조 소프트웨어가 혁신의료기기 문턱을 넘었다.\n\n" + a
+    return [
+        kitem(1, "루닛 폐암 진단 보조 소프트웨어 혁신의료기기 지정", a, "식약처"),
+        kitem(2, "뷰노 폐암 진단 보조 소프트웨어 혁신의료기기 지정", b, "식약처", hours=1),
+        kitem(3, "루닛, 폐암 진단 소프트웨어 혁신의료기기로", reprint, "메디칼타임즈", hours=3),
+    ]
+
+
+@pytest.mark.parametrize("all_pairs_max", [400, 0])
+def test_a_look_alike_of_one_template_stays_apart_its_reprint_joins(
+    template_pair: list[Item], all_pairs_max: int
+) -> None:
+    clusters = cluster(template_pair, all_pairs_max=all_pairs_max)
+    assert _groups(clusters) == [[1, 3], [2]]
+    joined = next(c for c in clusters if len(c.items) == 2)
+    assert any("text overlap" in e for e in joined.evidence)
+
+
+def test_a_day_of_the_month_is_a_date_not_a_name() -> None:
+    from digest.korean import analyse
+    from digest.stories import _facts
+
+    facts = _facts(analyse("복지부는 14일 기초연금을 월 33만4000원으로 올린다고 밝혔다").tokens)
+    assert "14" not in facts
+    assert "33" in facts or "4000" in facts
