@@ -42,10 +42,6 @@ class Model:
         index = {w: i for i, w in enumerate(self.vocab)}
         return _encode([features(it) for it in items], index)
 
-    def probabilities(self, items: Sequence[Item]) -> np.ndarray:
-        """Per item, the probability of each class (rows follow `items`, columns `classes`)."""
-        return _softmax(self._matrix(items) @ self.weights.T + self.bias)
-
     def predict(self, items: Sequence[Item]) -> tuple[str, float, tuple[str, ...]]:
         """The story's most likely theme (items vote by mean probability), that probability, and
         the morphemes that weighed most for it, as `morpheme +weight`."""

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -28,6 +26,7 @@ from .deliver import email as email_delivery
 from .deliver import site as site_delivery
 from .errors import ConfigError, DeliveryError, DigestError, ExtractError, FetchError, ParseError
 from .fetch import Fetcher, make_client
+from .fsutil import atomic_write
 from .models import (
     Article,
     Digest,
@@ -262,14 +261,16 @@ def _is_whole_article(content_text: str, summary: str) -> bool:
 # --------------------------------------------------------------------------- digest
 
 
-def build_digest(settings: Settings, store: Store, day: date, now: datetime) -> tuple[Digest, dict[int, str]]:
+def build_digest(
+    settings: Settings, store: Store, day: date, now: datetime, model: learn.Model | None = None
+) -> tuple[Digest, dict[int, str]]:
     """The digest for `day` from the state, and the story id of every item it publishes."""
     tz = ZoneInfo(settings.timezone)
     day_end = datetime.combine(day + timedelta(days=1), time(0), tz)
     items = store.items_for_digest(day, day_end)
     earlier = store.earlier_items(before=day, since=day - timedelta(days=CONTEXT_DAYS))
     clusters = stories.cluster(items, earlier)
-    model = learned_model(settings, store)
+    model = model or learned_model(settings, store)
     by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
     for c in clusters:
         placement = themes.place(
@@ -355,22 +356,9 @@ def write_outputs(digest: Digest, settings: Settings, out_dir: Path) -> list[Pat
     written = []
     for name, content in rendered.items():
         path = folder / name
-        _atomic_write(path, content)
+        atomic_write(path, content.encode("utf-8"))
         written.append(path)
     return written
-
-
-def _atomic_write(path: Path, content: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- deliver
@@ -471,8 +459,8 @@ def explain(
             day = item.issued_on
         tz = ZoneInfo(settings.timezone)
         now = datetime.now(tz)
-        digest, _ = build_digest(settings, store, day or now.date(), now)
         model = learned_model(settings, store)
+        digest, _ = build_digest(settings, store, day or now.date(), now, model)
     for sec in digest.sections:
         for story in sec.stories:
             if story.id == key or (item is not None and any(it.id == item.id for it in story.items)):

@@ -216,20 +216,6 @@ class Store:
             },
         )
 
-    def all_source_states(self) -> list[SourceState]:
-        rows = self._db.execute("SELECT * FROM sources ORDER BY name").fetchall()
-        return [
-            SourceState(
-                r["name"],
-                r["url"],
-                Validators(r["etag"], r["last_modified"]),
-                r["last_status"],
-                r["last_checked"],
-                r["last_ok"],
-            )
-            for r in rows
-        ]
-
     # ------------------------------------------------------------------ items
 
     def known(

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from email import policy
@@ -25,6 +23,7 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 from digest.errors import DeliveryError
+from digest.fsutil import atomic_write
 from digest.models import EmailSettings
 
 __all__ = ["build_message", "message_id", "send_messages", "write_eml"]
@@ -156,15 +155,7 @@ def send_messages(
 def write_eml(message: EmailMessage, path: Path) -> None:
     """Write the message as an .eml file (for ``--no-send``), atomically."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(message.as_bytes(policy=policy.SMTP))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, message.as_bytes(policy=policy.SMTP), mode=0o600)
     except OSError as exc:
         raise DeliveryError(str(path), _reason(exc)) from exc
 

@@ -17,9 +17,7 @@ publishing twice gives byte-identical files.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -32,6 +30,7 @@ import jinja2
 import nh3
 
 from digest.errors import DeliveryError
+from digest.fsutil import atomic_write
 from digest.render import anchor, http_url, ko_date, ko_day, make_environment, oneline
 
 __all__ = ["publish"]
@@ -194,18 +193,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     try:
         if path.is_file() and path.read_bytes() == data:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, data)
     except OSError as exc:
         raise DeliveryError(str(path), f"cannot write: {exc.strerror or exc}") from exc
 
