@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -24,7 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from digest.charset import decode_html, hangul_share
 from digest.dates import find_date_in_text, parse_date
-from digest.errors import ExtractError
+from digest.errors import DigestError, ExtractError
 from digest.models import Article
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "decode_html",
     "extract_article",
     "find_article_links",
+    "require_fallback",
     "strip_furniture_lines",
     "summarize",
 ]
@@ -855,11 +857,44 @@ def _analyse(tree: LexborHTMLParser, url: str) -> tuple[_Walk, _Body | None]:
     return walk, body
 
 
-def _trafilatura_text(html: str) -> str:
+# What the fallback needs, by module → the requirement that brings it (as in pyproject.toml).
+_FALLBACK_REQUIREMENTS = {"lxml_html_clean": "lxml_html_clean>=0.4", "trafilatura": "trafilatura>=2.0"}
+
+
+def _import_trafilatura() -> ModuleType:
+    """trafilatura, the extractor's fallback (a heavy import, so only when needed), or a
+    `DigestError` naming what is missing and the pip command that fixes it."""
     try:
-        import trafilatura  # optional fallback; a heavy import, so only when needed
-    except ImportError:  # pragma: no cover - trafilatura is installed with the project
-        return ""
+        # lxml.html.clean, which trafilatura and justext clean HTML with, is now its own project.
+        import lxml_html_clean  # noqa: F401
+        import trafilatura
+    except ImportError as exc:
+        top = (exc.name or "").partition(".")[0]
+        if not top and "lxml_html_clean" in str(exc):
+            top = "lxml_html_clean"  # lxml's own stub says so without setting `name`
+        top = top or "trafilatura"
+        requirement = _FALLBACK_REQUIREMENTS.get(top, top)
+        raise DigestError(
+            f"the article extractor's fallback (trafilatura) cannot be imported: {top} is missing or broken; "
+            f"install it with: pip install '{requirement}'"
+        ) from exc
+    return trafilatura
+
+
+def require_fallback() -> None:
+    """Check at start-up that trafilatura, the extractor's fallback, can be imported.
+
+    Raises `DigestError` with a one-line message naming the missing package and the pip command.
+    """
+    _import_trafilatura()
+
+
+def _trafilatura_text(html: str) -> str:
+    """trafilatura's text of the page, "" when it finds none or fails on the markup.
+
+    A fallback that cannot be imported is not hidden: `DigestError` (see `require_fallback`).
+    """
+    trafilatura = _import_trafilatura()
     try:
         result = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True)
     except Exception:  # trafilatura raises a zoo of lxml errors on hostile markup

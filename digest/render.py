@@ -9,10 +9,13 @@ that Markdown makes is sanitized once more with nh3 before it is wrapped into th
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -22,16 +25,17 @@ import css_inline
 import jinja2
 import markdown
 import nh3
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from digest.errors import ConfigError
+from digest.errors import ConfigError, DigestError
 from digest.models import Digest, EmailSettings, Item, Settings, Story, ThemeSection
 
 __all__ = ["digest_to_dict", "email_subject", "make_environment", "render_all"]
 
 OTHER = "other"
 TEXT_WIDTH = 72
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_PACKAGE = "digest.templates"  # the repository's templates/, shipped inside the package
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
 
 _WEEKDAYS = "월화수목금토일"
@@ -51,10 +55,65 @@ _PAGE_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}} | {h: {"id"} for h 
 # --------------------------------------------------------------------------- environment
 
 
+class ResourceLoader(jinja2.BaseLoader):
+    """Templates read from a `Traversable`: the installed ``digest.templates`` package (through
+    `importlib.resources`, so wherever and however the package is installed), or a folder."""
+
+    def __init__(self, root: Traversable) -> None:
+        self.root = root
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        node = self.root
+        for piece in split_template_path(template):  # refuses "..", so never outside the root
+            node = node.joinpath(piece)
+        if not node.is_file():
+            raise jinja2.TemplateNotFound(template)
+        source = node.read_text(encoding="utf-8")
+        if not isinstance(node, Path):  # a resource inside an archive: never changes
+            return source, None, lambda: True
+        path = node
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+
+    def list_templates(self) -> list[str]:
+        found: list[str] = []
+
+        def walk(node: Traversable, prefix: str) -> None:
+            for child in node.iterdir():
+                if child.is_dir():
+                    walk(child, f"{prefix}{child.name}/")
+                elif child.is_file():
+                    found.append(prefix + child.name)
+
+        walk(self.root, "")
+        return sorted(found)
+
+
+def template_root() -> Traversable:
+    """The shipped templates: the ``digest.templates`` package's resources.
+
+    An editable install (setuptools' finder cannot map a package without ``__init__.py`` onto the
+    top-level ``templates/``) and a bare checkout have no such package: there the checkout's own
+    ``templates/`` beside the ``digest/`` folder is it.
+    """
+    try:
+        return importlib.resources.files(TEMPLATE_PACKAGE)
+    except ModuleNotFoundError as exc:
+        checkout = Path(__file__).resolve().parent.parent / "templates"
+        if (checkout / "page.html.j2").is_file():
+            return checkout
+        raise DigestError(
+            f"the templates ({TEMPLATE_PACKAGE}) are missing from this install of digest: reinstall it"
+        ) from exc
+
+
 def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
-    """The Jinja2 environment over ``templates/``: ``*.html.j2`` autoescaped, Markdown and text not."""
+    """The Jinja2 environment over the shipped templates (or `template_dir`): ``*.html.j2``
+    autoescaped, Markdown and text not."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir or TEMPLATE_DIR)),
+        loader=ResourceLoader(Path(template_dir) if template_dir is not None else template_root()),
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "html.j2", "htm.j2"),
             disabled_extensions=("md.j2", "txt.j2"),
@@ -126,18 +185,21 @@ def ko_date(day: date) -> str:
     return f"{day.year}년 {day.month}월 {day.day}일 ({_WEEKDAYS[day.weekday()]})"
 
 
-def ko_day(day: date) -> str:
-    """``6월 13일``."""
+def ko_day(day: date, today: date | None = None) -> str:
+    """``6월 13일``; ``2020년 6월 13일`` when not in the year of `today` (the digest's date)."""
+    if today is not None and day.year != today.year:
+        return f"{day.year}년 {day.month}월 {day.day}일"
     return f"{day.month}월 {day.day}일"
 
 
 def clock(moment: datetime | None, zone: tzinfo, today: date) -> str:
-    """``09:30 KST`` in the digest's zone, with ``6월 12일`` in front when not on the digest's day."""
+    """``09:30 KST`` in the digest's zone, with ``6월 12일`` in front when not on the digest's day
+    (``2020년 6월 12일`` when not in its year)."""
     if moment is None:
         return ""
     local = moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
     label = f"{local:%H:%M} {local.tzname() or ''}".rstrip()
-    return label if local.date() == today else f"{ko_day(local.date())} {label}"
+    return label if local.date() == today else f"{ko_day(local.date(), today)} {label}"
 
 
 def outlets_ko(story: Story) -> str:
