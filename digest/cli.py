@@ -1,20 +1,39 @@
-"""The command line: parse arguments, call the pipeline, print. Nothing else."""
+"""The command line: parse arguments, call the pipeline, print. Nothing else.
+
+Exit status (README, "Exit status"): 0 done; 1 the job could not be done (every source failed, the
+state or the output folder is unusable); 2 the configuration or a command-line value is invalid
+(nothing was fetched); 3 a delivery failed (mail or site: it is retried by a later run); 4 another
+digest process holds the state and did not let go within --wait; 130 / 143 stopped by SIGINT /
+SIGTERM (nothing is lost: the next run picks up where this one stopped).
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import unicodedata
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import __version__, pipeline
 from .config import load_settings
-from .errors import ConfigError, DigestError
+from .errors import BusyError, ConfigError, DigestError, InterruptedRun, UsageError
+from .lease import describe
+from .models import LeaseHolder, Settings, SourceReport
+from .progress import Progress, for_stream
 
 DEFAULT_STATE = "digest-state.sqlite"
 DEFAULT_OUT = "out"
+DEFAULT_WAIT = 300.0
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DELIVERY, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
 
 def _date(value: str) -> date:
@@ -24,6 +43,26 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+def _days(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {value!r}") from None
+    if not 1 <= n <= 365:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 365 days, not {n}")
+    return n
+
+
+def _seconds(value: str) -> float:
+    try:
+        n = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digest", description="Daily digest of the Korean health-tech press."
@@ -31,71 +70,163 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="fetch every source, build the day's digest, write it, deliver it")
-    run.add_argument(
-        "--sources", default="sources.yaml", help="the configuration file (default: ./sources.yaml)"
-    )
-    run.add_argument(
-        "--state", default=DEFAULT_STATE, help=f"the SQLite state file (default: ./{DEFAULT_STATE})"
-    )
-    run.add_argument("--out", default=DEFAULT_OUT, help=f"where the outputs go (default: ./{DEFAULT_OUT})")
-    run.add_argument(
-        "--date", type=_date, help="the digest's date, YYYY-MM-DD (default: today in the time zone)"
-    )
-    run.add_argument(
-        "--no-send", action="store_true", help="write everything, deliver nothing, consume nothing"
-    )
+    def common(p: argparse.ArgumentParser, out: bool = True) -> None:
+        p.add_argument(
+            "--sources", default="sources.yaml", help="the configuration file (default: ./sources.yaml)"
+        )
+        p.add_argument(
+            "--state", default=DEFAULT_STATE, help=f"the SQLite state file (default: ./{DEFAULT_STATE})"
+        )
+        if out:
+            p.add_argument(
+                "--out", default=DEFAULT_OUT, help=f"where the outputs go (default: ./{DEFAULT_OUT})"
+            )
+
+    def job(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--wait",
+            type=_seconds,
+            default=DEFAULT_WAIT,
+            metavar="SECONDS",
+            help=f"when another digest process holds the state, wait this long for it (default {DEFAULT_WAIT:g})",
+        )
+
+    def sending(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--date", type=_date, help="the digest's date, YYYY-MM-DD (default: today in the time zone)"
+        )
+        p.add_argument(
+            "--no-send", action="store_true", help="write everything, deliver nothing, consume nothing"
+        )
+        p.add_argument(
+            "--backfill",
+            type=_days,
+            metavar="DAYS",
+            help="also take items of the last DAYS days that a first collect recorded as seen",
+        )
+        p.add_argument(
+            "--retry-failed",
+            action="store_true",
+            help="send again to readers whose mail failed permanently (after fixing the address)",
+        )
+
+    run = sub.add_parser("run", help="collect, then build, seal and deliver the day's digest")
+    common(run)
+    sending(run)
+    job(run)
     run.add_argument(
         "--demo", action="store_true", help="run on the bundled offline demo (two days) served on 127.0.0.1"
     )
+
+    col = sub.add_parser("collect", help="fetch every source and store what is new; build and send nothing")
+    common(col, out=False)
+    job(col)
+
+    snd = sub.add_parser("send", help="build, seal and deliver the day's digest from what was collected")
+    common(snd)
+    sending(snd)
+    job(snd)
+
+    sch = sub.add_parser(
+        "schedule", help="run in the foreground: collect through the day, send once a morning"
+    )
+    common(sch)
+    sch.add_argument("--verbose", action="store_true", help="also log each HTTP request and scheduler event")
+
+    stat = sub.add_parser(
+        "status", help="last collect and send, next runs, items waiting, the outbox, sources"
+    )
+    common(stat, out=False)
 
     check = sub.add_parser("check", help="validate the configuration and print what it holds")
     check.add_argument("--sources", default="sources.yaml")
 
     pub = sub.add_parser("publish", help="write the static site (pages, archive, Atom feed) from the outputs")
-    pub.add_argument("--sources", default="sources.yaml", help="for the title and delivery.site settings")
-    pub.add_argument("--state", default=DEFAULT_STATE, help="which digests were published")
-    pub.add_argument(
-        "--out", default=DEFAULT_OUT, help=f"the outputs of earlier runs (default: ./{DEFAULT_OUT})"
-    )
+    common(pub)
     pub.add_argument("--site", help="where the site goes (default: delivery.site.dir of the configuration)")
 
     ex = sub.add_parser("explain", help="why a story (by id or by an item's URL) is under its theme")
     ex.add_argument("story", help="a story id from digest.json, or the URL of one of its items")
-    ex.add_argument("--sources", default="sources.yaml")
-    ex.add_argument("--state", default=DEFAULT_STATE)
+    common(ex, out=False)
     ex.add_argument("--date", type=_date, help="the digest date to look in (default: the item's, or today)")
 
     st = sub.add_parser("stories", help="list the day's story clusters with the evidence that joined them")
-    st.add_argument("--sources", default="sources.yaml")
-    st.add_argument("--state", default=DEFAULT_STATE)
+    common(st, out=False)
     st.add_argument("--date", type=_date)
     return parser
 
 
+@contextmanager
+def _signals() -> Iterator[None]:
+    """SIGTERM (and SIGINT) end the job in progress cleanly: each stage is crash-safe, so
+    abandoning it loses nothing."""
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise InterruptedRun(signal.Signals(signum).name)
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    for s in previous:
+        signal.signal(s, stop)
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    commands = {
+        "run": _run,
+        "collect": _collect,
+        "send": _send,
+        "schedule": _schedule,
+        "status": _status,
+        "check": _check,
+        "stories": _stories,
+        "publish": _publish,
+        "explain": _explain,
+    }
     try:
-        if args.command == "run":
-            return _run(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "stories":
-            return _stories(args)
-        if args.command == "publish":
-            return _publish(args)
-        if args.command == "explain":
-            return _explain(args)
+        with _signals():
+            return commands[args.command](args)
     except ConfigError as exc:
         print(f"digest: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"digest: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BusyError as exc:
+        print(f"digest: {exc}; try again later or pass a longer --wait", file=sys.stderr)
+        return EXIT_BUSY
     except DigestError as exc:
         print(f"digest: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
+    except InterruptedRun as exc:
+        print(
+            f"digest: stopped by {exc.signal_name}; nothing is lost, the next run goes on from here",
+            file=sys.stderr,
+        )
+        return EXIT_SIGTERM if exc.signal_name == "SIGTERM" else EXIT_SIGINT
     except KeyboardInterrupt:
-        print("digest: interrupted; nothing published was lost", file=sys.stderr)
-        return 130
-    return 2
+        print("digest: interrupted; nothing is lost, the next run goes on from here", file=sys.stderr)
+        return EXIT_SIGINT
+
+
+def _on_wait(holder: LeaseHolder, wait: float, tz: str) -> None:
+    print(f"digest: the state is busy ({describe(holder, tz)}); waiting up to {wait:g} s", file=sys.stderr)
+
+
+def _progress() -> Progress:
+    return for_stream(sys.stderr)
+
+
+def _prepare(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.sources)
+    from .extract import require_fallback
+
+    require_fallback()
+    return settings
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -111,14 +242,93 @@ def _run(args: argparse.Namespace) -> int:
             if reports[-1].files
             else "demo: no digest was built"
         )
-        return 0 if all(r.digest for r in reports) else 1
-    settings = load_settings(args.sources)
-    report = pipeline.run(settings, args.state, args.out, args.date, no_send=args.no_send, log=print)
+        return EXIT_OK if all(r.published for r in reports) else EXIT_FAILED
+    settings = _prepare(args)
+    _retry_failed(args, settings)
+    progress = _progress()
+    try:
+        report = pipeline.run(settings, args.state, args.out, args.date, **_sending(args, settings, progress))
+    finally:
+        progress.close()
     print_report(report)
     if report.error:
-        print(f"digest: {report.error}; nothing was published", file=sys.stderr)
-        return 1
-    return 0
+        print(f"digest: {report.error}; nothing was sent", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_DELIVERY if report.delivery_failed else EXIT_OK
+
+
+def _collect(args: argparse.Namespace) -> int:
+    settings = _prepare(args)
+    progress = _progress()
+    try:
+        report = pipeline.collect(
+            settings,
+            args.state,
+            wait=args.wait,
+            on_wait=lambda h: _on_wait(h, args.wait, settings.timezone),
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    print_sources(report.sources)
+    if report.error:
+        print(f"digest: {report.error}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _send(args: argparse.Namespace) -> int:
+    settings = load_settings(args.sources)
+    _retry_failed(args, settings)
+    progress = _progress()
+    try:
+        report = pipeline.send(
+            settings, args.state, args.out, args.date, **_sending(args, settings, progress)
+        )
+    finally:
+        progress.close()
+    print(f"digest for {report.day.isoformat()}")
+    print_digest(report.sections, report.files, report.sealed and not args.no_send, report.reproduced)
+    for line in report.deliveries:
+        print(line)
+    return EXIT_DELIVERY if report.delivery_failed else EXIT_OK
+
+
+def _sending(args: argparse.Namespace, settings: Settings, progress: Progress) -> dict[str, Any]:
+    """The options `run` and `send` share. A person at the command line retries waiting mail
+    now, whatever its backoff."""
+    return {
+        "no_send": args.no_send,
+        "backfill": timedelta(days=args.backfill) if args.backfill else None,
+        "wait": args.wait,
+        "on_wait": lambda h: _on_wait(h, args.wait, settings.timezone),
+        "progress": progress,
+        "retry_now": True,
+    }
+
+
+def _retry_failed(args: argparse.Namespace, settings: Settings) -> None:
+    if getattr(args, "retry_failed", False) and not args.no_send:
+        from .storage import Store
+
+        with Store(args.state, create=False) as store:
+            n = store.reset_failed(datetime.now(ZoneInfo(settings.timezone)))
+        print(f"e-mail: {n} permanently failed message(s) will be tried again")
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from . import service
+
+    return service.main(args.sources, args.state, args.out, verbose=args.verbose)
+
+
+def _status(args: argparse.Namespace) -> int:
+    settings = load_settings(args.sources)
+    from . import service
+
+    for line in service.status_lines(settings, args.state):
+        print(line)
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -134,7 +344,8 @@ def _check(args: argparse.Namespace) -> int:
         else "e-mail: off (no recipients)"
     )
     print(f"site: {s.site_dir}" if s.site_dir else "site: off")
-    return 0
+    print(f"schedule: collect {s.schedule.collect}; send {s.schedule.send} ({s.timezone})")
+    return EXIT_OK
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -142,10 +353,10 @@ def _publish(args: argparse.Namespace) -> int:
     site = args.site or settings.site_dir
     if not site:
         print("digest: no site folder: pass --site DIR or set delivery.site.dir", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     files = pipeline.publish_site(settings, args.state, Path(args.out), Path(site))
     print(f"site: {len(files)} files in {site}; open {Path(site) / 'index.html'}")
-    return 0
+    return EXIT_OK
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -153,7 +364,7 @@ def _explain(args: argparse.Namespace) -> int:
     found = pipeline.explain(settings, args.state, args.story, args.date)
     if found is None:
         print(f"digest: no story {args.story!r} in that digest", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     story, p = found.story, found.story.placement
     print(f"{story.id}  {story.title}")
     print(f"  placed under: {found.theme} (score {p.score:.1f}; secondary: {', '.join(p.secondary) or '-'})")
@@ -167,7 +378,7 @@ def _explain(args: argparse.Namespace) -> int:
         theme, prob, why = found.model_view
         print(f"  learned model: {theme} p={prob:.2f} ({'; '.join(why)})")
     print(f"  items: {', '.join(it.source for it in story.items)}")
-    return 0
+    return EXIT_OK
 
 
 def _stories(args: argparse.Namespace) -> int:
@@ -182,7 +393,7 @@ def _stories(args: argparse.Namespace) -> int:
             print(f"    - {it.source}: {it.title}  <{it.url}>")
         for ev in story.evidence:
             print(f"      joined: {ev}")
-    return 0
+    return EXIT_OK
 
 
 def _pad(text: str, width: int) -> str:
@@ -191,28 +402,45 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - cols)
 
 
-def print_report(report: pipeline.RunReport) -> None:
-    print(f"digest for {report.day.isoformat()}")
+def print_sources(sources: Sequence[SourceReport]) -> None:
     print("sources:")
-    for s in report.sources:
+    for s in sources:
         if s.error:
             print(f"  {_pad(s.name, 24)} FAILED: {s.error}")
         elif s.not_modified:
             print(f"  {_pad(s.name, 24)} not modified (304)")
         else:
-            print(f"  {_pad(s.name, 24)} seen {s.seen:3d}  new {s.new:3d}  failed {s.failed:3d}")
+            older = f"  older {s.backlog:3d} (first collect: recorded as seen)" if s.backlog else ""
+            print(f"  {_pad(s.name, 24)} seen {s.seen:3d}  new {s.new:3d}  failed {s.failed:3d}{older}")
         for note in s.notes[:5]:
             print(f"  {' ' * 24}   note: {note}")
         if len(s.notes) > 5:
             print(f"  {' ' * 24}   (+{len(s.notes) - 5} more notes)")
-    if report.digest is not None:
-        print("stories:")
-        for sec in report.digest.sections:
-            print(f"  {_pad(sec.title, 24)} {len(sec.stories):3d}")
-        state = "published" if report.published else "written (--no-send: nothing consumed, nothing sent)"
-        print(f"files ({state}):")
-        for f in report.files:
-            print(f"  {f}")
+
+
+def print_digest(
+    sections: Sequence[tuple[str, int]], files: Sequence[Path], sealed: bool, reproduced: bool
+) -> None:
+    if not files:
+        return
+    print("stories:")
+    for title, count in sections:
+        print(f"  {_pad(title, 24)} {count:3d}")
+    if reproduced:
+        state = "sealed earlier: written again as it was sealed; nothing new taken"
+    elif sealed:
+        state = "sealed: this is the digest of its date"
+    else:
+        state = "written (--no-send: nothing consumed, nothing sent)"
+    print(f"files ({state}):")
+    for f in files:
+        print(f"  {f}")
+
+
+def print_report(report: pipeline.RunReport) -> None:
+    print(f"digest for {report.day.isoformat()}")
+    print_sources(report.sources)
+    print_digest(report.sections, report.files, report.published, report.reproduced)
     for line in report.deliveries:
         print(line)
 

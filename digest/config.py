@@ -7,9 +7,11 @@ what is wrong, and is raised before anything is fetched.
 from __future__ import annotations
 
 import codecs
+import importlib.resources
 import os
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,12 +19,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError
-from .models import EmailSettings, FetchSettings, Settings, Source, ThemeDef
+from .models import EmailSettings, FetchSettings, ScheduleSettings, Settings, Source, ThemeDef
+from .schedule import parse_schedule
 
-DEFAULTS_PATH = Path(__file__).with_name("defaults.yaml")
-TOP_KEYS = {"sources", "themes", "digest", "fetch", "delivery", "examples"}
+DEFAULTS_PATH = importlib.resources.files("digest").joinpath("defaults.yaml")  # shipped in the package
+TOP_KEYS = {"sources", "themes", "digest", "fetch", "delivery", "examples", "schedule"}
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+_DURATION = re.compile(
+    r"^\s*(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|분|시간|일)\s*$", re.IGNORECASE
+)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "분": 60, "시": 3600, "일": 86400}
 
 
 def load_defaults() -> dict[str, Any]:
@@ -81,6 +88,7 @@ def settings_from_dict(
     other = dg.get("other", "last")
     if other not in ("last", "hidden"):
         raise ConfigError(where, "digest.other", f"must be 'last' or 'hidden', not {other!r}")
+    schedule = _schedule(_section(raw, "schedule", defaults, where), where)
     site_dir = site.get("dir")
     if site_dir is not None:
         site_dir = str((base_dir or Path(".")) / _str(site_dir, where, "delivery.site.dir"))
@@ -100,7 +108,39 @@ def settings_from_dict(
         site_dir=site_dir,
         base_url=_opt_str(site.get("base_url"), where, "delivery.site.base_url"),
         examples=_examples(raw.get("examples"), where, base_dir),
+        first_run_window=_duration(dg.get("first_run_window", "36 h"), where, "digest.first_run_window"),
+        schedule=schedule,
     )
+
+
+def _schedule(d: dict[str, Any], where: str) -> ScheduleSettings:
+    """`schedule:` — when `digest schedule` collects and sends; checked here, before anything runs."""
+    texts: dict[str, str] = {}
+    for key in ("collect", "send"):
+        text = _str(d.get(key), where, f"schedule.{key}")
+        try:
+            parse_schedule(text)
+        except ValueError as exc:
+            raise ConfigError(where, f"schedule.{key}", str(exc)) from None
+        texts[key] = text
+    catch_up = d.get("catch_up", "one")
+    if catch_up not in ("one", "each_day"):
+        raise ConfigError(where, "schedule.catch_up", f"must be 'one' or 'each_day', not {catch_up!r}")
+    grace = _duration(d.get("grace", "12 h"), where, "schedule.grace")
+    return ScheduleSettings(collect=texts["collect"], send=texts["send"], catch_up=catch_up, grace=grace)
+
+
+def _duration(value: object, where: str, key: str) -> timedelta:
+    """`36 h`, `90 min`, `2 days`, `30 s` (or a bare number of hours)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(hours=value)
+    m = _DURATION.match(value) if isinstance(value, str) else None
+    if m is None or int(m.group(1)) <= 0:
+        raise ConfigError(
+            where, key, f"must be a duration such as '36 h', '90 min' or '2 days', not {value!r}"
+        )
+    unit = m.group(2).lower()
+    return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[unit[0]])
 
 
 def _examples(value: object, where: str, base_dir: Path | None) -> str | None:
@@ -277,6 +317,7 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
             "include_other",
             "list_id",
             "unsubscribe",
+            "send_empty",
             "smtp",
         },
         where,
@@ -331,6 +372,9 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
     include_other = value.get("include_other", False)
     if not isinstance(include_other, bool):
         raise ConfigError(where, f"{k}.include_other", "must be true or false")
+    send_empty = value.get("send_empty", False)
+    if not isinstance(send_empty, bool):
+        raise ConfigError(where, f"{k}.send_empty", "must be true or false")
     default = EmailSettings()
     return EmailSettings(
         recipients=tuple(recipients),
@@ -346,6 +390,7 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
         list_id=_str(value.get("list_id", default.list_id), where, f"{k}.list_id"),
         unsubscribe=unsubscribe,
         include_other=include_other,
+        send_empty=send_empty,
     )
 
 

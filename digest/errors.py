@@ -60,3 +60,28 @@ class DeliveryError(DigestError):
         self.target = target
         self.reason = reason
         super().__init__(f"{target}: {reason}")
+
+
+class UsageError(DigestError):
+    """A command-line value that cannot be right (a date far ahead …): nothing is done."""
+
+
+class OutputError(DigestError):
+    """The output folder cannot be used (it is a file, or cannot be written)."""
+
+
+class BusyError(DigestError):
+    """Another digest process holds the state's lease (and did not let go in the time allowed)."""
+
+    def __init__(self, state: str, holder: str) -> None:
+        self.state = state
+        self.holder = holder
+        super().__init__(f"{state}: busy: {holder}")
+
+
+class InterruptedRun(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) arrived: the job in progress is abandoned cleanly."""
+
+    def __init__(self, signal_name: str) -> None:
+        self.signal_name = signal_name
+        super().__init__(signal_name)

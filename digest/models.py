@@ -6,7 +6,7 @@ Nothing here imports any other module of ours; every stage speaks in these types
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 SourceType = Literal["feed", "page"]
@@ -94,8 +94,11 @@ class NewItem:
     published: datetime | None
     author: str | None
     content_hash: str
-    extract_status: str = "ok"  # ok | feed-only | failed: <reason>
+    extract_status: str = "ok"  # ok | feed-only | backlog | failed: <reason>
     morphs: tuple[tuple[str, str], ...] = ()  # of the title and lead, see Item.morphs
+    # Seen on a source's first collect but published before the first-run window: recorded so
+    # that it is never new again, and put in no digest (unless asked for with --backfill).
+    backlog: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class Item:
     # Morphemes (form, tag) of the title and lead, analysed once when the item was stored
     # (korean.analyse); empty for items stored before the analyser ran.
     morphs: tuple[tuple[str, str], ...] = ()
+    backlog: bool = False  # see NewItem.backlog
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,10 @@ class Digest:
     def item_count(self) -> int:
         return sum(len(story.items) for s in self.sections for story in s.stories)
 
+    def mail_sections(self, include_other: bool) -> tuple[ThemeSection, ...]:
+        """The sections the e-mail shows: `other` only when asked for."""
+        return tuple(s for s in self.sections if s.id != "other" or include_other)
+
 
 @dataclass(frozen=True)
 class SourceReport:
@@ -202,6 +210,86 @@ class SourceReport:
     error: str | None = None  # one line; set when the source itself failed
     not_modified: bool = False
     notes: tuple[str, ...] = ()  # per-item problems (article page 404, extraction failed …)
+    backlog: int = 0  # on a first collect: items older than the first-run window, recorded as seen
+
+
+# --------------------------------------------------------------------------- the state's records
+# What storage hands back about digests, the outbox, the runner's lease and past jobs.
+
+
+@dataclass(frozen=True)
+class SealedDigest:
+    """A digest as it was sealed: once delivered or published, its date takes no new item and a
+    re-run reproduces it from these outputs, byte for byte."""
+
+    date: date
+    generated_at: datetime
+    sealed_at: datetime
+    stories: int
+    items: int
+    outputs: dict[str, str] | None  # file name → text; None for digests sealed before outputs were kept
+    subject: str | None
+    mail_stories: int | None  # stories in the mail (None: not known)
+
+
+OutboxStatus = Literal["pending", "sending", "sent", "retry", "failed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """One (digest, recipient): pending → sending (claimed) → sent, or retry (temporary failure,
+    tried again later), failed (permanent: 5xx for that address), cancelled (no longer a reader)."""
+
+    date: date
+    recipient: str
+    status: OutboxStatus
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt: datetime | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LeaseHolder:
+    """Who holds the state's runner lease (or the scheduler's), until when (unix time)."""
+
+    name: str
+    owner: str
+    host: str
+    pid: int
+    job: str
+    acquired: float
+    expires: float
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """The last run of a job (collect, send) as the state remembers it."""
+
+    name: str
+    started: datetime | None = None
+    finished: datetime | None = None
+    last_ok: datetime | None = None  # when the last successful run finished
+    fire: datetime | None = None  # the scheduled time the last successful run stood for
+    outcome: str | None = None  # one line
+    seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    url: str
+    validators: Validators
+    last_status: str | None
+    last_checked: str | None
+    last_ok: str | None
+
+    @property
+    def first_collect(self) -> bool:
+        """Never fetched successfully at this URL: its backlog is not news (the first-run window)."""
+        return self.last_ok is None
 
 
 # --------------------------------------------------------------------------- settings
@@ -223,6 +311,7 @@ class EmailSettings:
     list_id: str = "digest.localhost"
     unsubscribe: str | None = None  # mailto: or https: target for List-Unsubscribe
     include_other: bool = False
+    send_empty: bool = False  # mail a digest whose mail would hold no story
 
     @property
     def enabled(self) -> bool:
@@ -243,6 +332,16 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleSettings:
+    """When `digest schedule` collects and sends (validated by `schedule.parse_schedule`)."""
+
+    collect: str = "every 60 min"
+    send: str = "0 7 * * *"
+    catch_up: Literal["one", "each_day"] = "one"  # several missed mornings: one digest, or one a day
+    grace: timedelta = timedelta(hours=12)  # a send missed by more than this is not caught up at start-up
+
+
+@dataclass(frozen=True)
 class Settings:
     path: str  # the config file it came from
     sources: tuple[Source, ...]
@@ -259,3 +358,7 @@ class Settings:
     # Labeled examples (`examples:`, resolved against the config file's folder) for the learned
     # theme model; None: the model is off.
     examples: str | None = None
+    # On a source's first collect, items published more than this before the end of the digest's
+    # date are recorded as seen, not news (a first run does not mail years of backlog).
+    first_run_window: timedelta = timedelta(hours=36)
+    schedule: ScheduleSettings = ScheduleSettings()

@@ -1,62 +1,141 @@
-"""The wiring of one run: fetch → parse → extract → store → stories → themes → render → deliver.
+"""The table of contents of a run: collect → assemble → deliver.
+
+- `collect` (I/O): fetch every enabled source, parse, extract, analyse, store what is new. On a
+  source's first collect, items published before the first-run window are recorded as seen
+  (backlog), not news.
+- `send`: assemble the digest for a date (`assemble`, pure), write its outputs, **seal** it (its
+  items, outputs and one outbox row per reader, in one transaction), then deliver every outbox row
+  that is due — this date's and any earlier date's that failed — and publish the site.
+- `run`: both, as one job.
+
+Each job holds the state's runner lease (`lease.hold`), so two processes never collect or send at
+once; each outbox row is claimed atomically before its message goes out, so even without the
+lease nobody is sent a digest twice.
 
 Crash safety, in order: a source's new items and its HTTP validators are stored in one
-transaction (a crash before it re-fetches them next time); the outputs are written atomically;
-then the digest is issued (its items marked as published, in one transaction); then each
-recipient's delivery is recorded the moment it succeeds. A re-run for the same date rebuilds the
-same digest and sends only to readers not yet sent to.
+transaction (a crash before it fetches them again); outputs are written atomically before the
+seal (a crash between rebuilds them); the seal is one transaction; a row is claimed, sent, then
+marked sent (a crash after the server accepted and before the mark resends that one message with
+the same Message-ID — the only repeat possible, and mail clients fold it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+import os
+import socket
+import tempfile
+import time as timer
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import yaml
 
-from . import extract, korean, learn, render, stories, themes
+from . import assemble, extract, korean, learn, render, stories, themes
 from .charset import decode_html
 from .deliver import email as email_delivery
 from .deliver import site as site_delivery
-from .errors import ConfigError, DeliveryError, DigestError, ExtractError, FetchError, ParseError
+from .errors import (
+    ConfigError,
+    DeliveryError,
+    DigestError,
+    ExtractError,
+    FetchError,
+    OutputError,
+    ParseError,
+    UsageError,
+)
 from .fetch import Fetcher, make_client
 from .fsutil import atomic_write
+from .lease import hold
 from .models import (
     Article,
     Digest,
     Entry,
     Item,
+    JobRecord,
+    LeaseHolder,
     NewItem,
+    OutboxEntry,
     Response,
+    SealedDigest,
     Settings,
     Source,
     SourceReport,
     Story,
-    ThemeSection,
 )
 from .parse import parse_feed
+from .progress import Progress, Silent
 from .storage import Store
 
 LEAD_CHARS = 400  # how much of the text after the title is analysed into morphemes and stored
-CONTEXT_DAYS = 7  # how far back a follow-up can join an earlier story
 FULL_CONTENT_MIN_CHARS = 200  # a feed's own content shorter than this is treated as a summary
+RUNNER = "runner"  # the lease collect, send and run take
+CLAIM_SECONDS = 600  # a claimed outbox row not finished by then is presumed abandoned
+BACKOFF_FIRST = timedelta(minutes=5)  # a temporary mail failure is retried after 5, 15, 45 … min
+BACKOFF_MAX = timedelta(hours=6)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    sources: tuple[SourceReport, ...]
+    seconds: float = 0.0
+
+    @property
+    def error(self) -> str | None:
+        """Set when every source failed (then nothing is sent)."""
+        if self.sources and all(r.error for r in self.sources):
+            return "every source failed"
+        return None
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.sources)
+
+
+@dataclass(frozen=True)
+class SendReport:
+    day: date
+    sections: tuple[tuple[str, int], ...]  # (theme title, stories shown), as in digest.json
+    files: tuple[Path, ...]
+    sealed: bool  # the digest is sealed (by this run, or earlier)
+    reproduced: bool  # it was sealed earlier: written again from the state, nothing new taken
+    mail_stories: int
+    deliveries: tuple[str, ...]
+    delivery_failed: bool
+    digest: Digest | None = None  # when assembled by this run
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
 class RunReport:
+    """What `run` (collect + send) did; `send` alone leaves `sources` empty."""
+
     day: date
     sources: tuple[SourceReport, ...]
     digest: Digest | None
     files: tuple[Path, ...]
-    published: bool
+    published: bool  # the digest is sealed: it is the digest of its date
     deliveries: tuple[str, ...] = ()
     error: str | None = None
+    sections: tuple[tuple[str, int], ...] = ()
+    delivery_failed: bool = False
+    reproduced: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- the jobs
 
 
 def run(
@@ -68,73 +147,211 @@ def run(
     now: datetime | None = None,
     client: httpx.AsyncClient | None = None,
     log: Callable[[str], None] = lambda _msg: None,
+    backfill: timedelta | None = None,
+    wait: float = 0.0,
+    on_wait: Callable[[LeaseHolder], None] = lambda _h: None,
+    progress: Progress | None = None,
+    retry_now: bool = False,
+    fire: datetime | None = None,
 ) -> RunReport:
-    """One run for one date. Never raises for a bad source; raises DigestError for bad state."""
+    """Collect, then send the digest for `day` (default: today in the configured zone).
+    Never raises for a bad source; raises DigestError for a bad state, date or output folder."""
+    progress = progress or Silent()
     tz = ZoneInfo(settings.timezone)
     now = (now or datetime.now(tz)).astimezone(tz)
     day = day or now.date()
+    _check_day(day, now)
+    out = _check_out(Path(out_dir))
+    with Store(state_path) as store, hold(store, RUNNER, "run", wait, on_wait=on_wait, tz=settings.timezone):
+        collected = _collect_job(settings, store, now, day, client, progress, backfill)
+        if collected.error:
+            return RunReport(day, collected.sources, None, (), False, error=collected.error)
+        sent = _send_job(settings, store, out, day, now, no_send, backfill, progress, retry_now, fire)
+    return RunReport(
+        day,
+        collected.sources,
+        sent.digest,
+        sent.files,
+        sent.sealed and not no_send,
+        sent.deliveries,
+        sections=sent.sections,
+        delivery_failed=sent.delivery_failed,
+        reproduced=sent.reproduced,
+        timings={"collect": collected.seconds, "send": sent.seconds},
+    )
+
+
+def collect(
+    settings: Settings,
+    state_path: str | Path,
+    now: datetime | None = None,
+    client: httpx.AsyncClient | None = None,
+    wait: float = 0.0,
+    on_wait: Callable[[LeaseHolder], None] = lambda _h: None,
+    progress: Progress | None = None,
+) -> CollectReport:
+    """Fetch every enabled source and store what is new; nothing is built or sent."""
+    tz = ZoneInfo(settings.timezone)
+    now = (now or datetime.now(tz)).astimezone(tz)
+    with (
+        Store(state_path) as store,
+        hold(store, RUNNER, "collect", wait, on_wait=on_wait, tz=settings.timezone),
+    ):
+        return _collect_job(settings, store, now, now.date(), client, progress or Silent(), None)
+
+
+def send(
+    settings: Settings,
+    state_path: str | Path,
+    out_dir: str | Path,
+    day: date | None = None,
+    no_send: bool = False,
+    now: datetime | None = None,
+    backfill: timedelta | None = None,
+    wait: float = 0.0,
+    on_wait: Callable[[LeaseHolder], None] = lambda _h: None,
+    progress: Progress | None = None,
+    retry_now: bool = False,
+    fire: datetime | None = None,
+) -> SendReport:
+    """Build (or reproduce), seal and deliver the digest for `day`; retry earlier failed mail."""
+    tz = ZoneInfo(settings.timezone)
+    now = (now or datetime.now(tz)).astimezone(tz)
+    day = day or now.date()
+    _check_day(day, now)
+    out = _check_out(Path(out_dir))
+    with Store(state_path) as store, hold(store, RUNNER, "send", wait, on_wait=on_wait, tz=settings.timezone):
+        return _send_job(
+            settings, store, out, day, now, no_send, backfill, progress or Silent(), retry_now, fire
+        )
+
+
+def retry_outbox(
+    settings: Settings,
+    state_path: str | Path,
+    out_dir: str | Path,
+    now: datetime | None = None,
+    wait: float = 0.0,
+) -> tuple[list[str], bool]:
+    """Deliver the outbox rows that are due (a temporary failure whose backoff has passed)."""
+    tz = ZoneInfo(settings.timezone)
+    now = (now or datetime.now(tz)).astimezone(tz)
     with Store(state_path) as store:
-        reports = asyncio.run(collect(settings, store, now, client))
-        enabled = [s for s in settings.sources if s.enabled]
-        if enabled and all(r.error for r in reports):
-            return RunReport(day, tuple(reports), None, (), False, error="every source failed")
-        digest, story_of_item = build_digest(settings, store, day, now)
-        files = write_outputs(digest, settings, Path(out_dir))
-        publish = not no_send
-        if publish:
-            store.issue_digest(day, digest.generated_at, story_of_item, digest.story_count)
-        lines = deliver(settings, store, digest, files, Path(out_dir), no_send, now, log)
-        if publish and settings.site_dir:
-            try:
-                site_delivery.publish(
-                    Path(out_dir),
-                    Path(settings.site_dir),
-                    settings.title,
-                    settings.base_url,
-                    only=store.digest_dates(),
-                )
-                lines.append(f"site: published to {settings.site_dir}")
-            except DeliveryError as exc:
-                lines.append(f"site: FAILED: {exc}")
-    return RunReport(day, tuple(reports), digest, tuple(files), publish, tuple(lines))
+        if not store.outbox(statuses=("pending", "retry", "sending")):
+            return [], False
+        with hold(store, RUNNER, "send", wait, tz=settings.timezone) as lease:
+            return _deliver(settings, store, Path(out_dir), now, lease.owner, False, Silent())
+
+
+def _check_day(day: date, now: datetime) -> None:
+    try:
+        assemble.check_date(day, now.date())
+    except ValueError as exc:
+        raise UsageError(f"--date {exc}") from None
+
+
+def _check_out(out: Path) -> Path:
+    """The output folder exists (created if need be) and can be written: checked before any fetch."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: the output folder is a file")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".digest-write-test-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write the outputs there: {exc.strerror or exc}") from None
+    return out
 
 
 # --------------------------------------------------------------------------- collect
 
 
-async def collect(
-    settings: Settings, store: Store, now: datetime, client: httpx.AsyncClient | None = None
+def _collect_job(
+    settings: Settings,
+    store: Store,
+    now: datetime,
+    day: date,
+    client: httpx.AsyncClient | None,
+    progress: Progress,
+    backfill: timedelta | None,
+) -> CollectReport:
+    started = timer.monotonic()
+    store.job_started("collect", now)
+    sources = [s for s in settings.sources if s.enabled]
+    window = max(settings.first_run_window, backfill) if backfill else settings.first_run_window
+    since = assemble.window_start(day, settings.timezone, window)
+    progress.start("collect", total=len(sources))
+    reports = asyncio.run(_collect(settings, store, now, since, client, progress))
+    seconds = timer.monotonic() - started
+    report = CollectReport(tuple(reports), seconds)
+    line = collect_line(report)
+    progress.finish("collect", line)
+    store.job_finished("collect", datetime.now(now.tzinfo), report.error is None, line, seconds)
+    return report
+
+
+def collect_line(report: CollectReport) -> str:
+    """``11 source(s): 230 seen, 12 new, 3 not modified, 1 failed (x: HTTP 404) (3.2 s)``."""
+    rs = report.sources
+    failed = [r for r in rs if r.error]
+    unchanged = sum(1 for r in rs if r.not_modified)
+    older = sum(r.backlog for r in rs)
+    return (
+        f"{len(rs)} source(s): {sum(r.seen for r in rs)} seen, {report.new} new"
+        + (f", {older} older ones recorded as seen (first collect)" if older else "")
+        + (f", {unchanged} not modified" if unchanged else "")
+        + (
+            f", {len(failed)} failed ({'; '.join(f'{r.name}: {r.error}' for r in failed[:3])})"
+            if failed
+            else ""
+        )
+        + f" ({report.seconds:.1f} s)"
+    )
+
+
+async def _collect(
+    settings: Settings,
+    store: Store,
+    now: datetime,
+    since: datetime,
+    client: httpx.AsyncClient | None,
+    progress: Progress,
 ) -> list[SourceReport]:
     """Fetch every enabled source concurrently and store what is new. One bad source never
-    stops the others: its failure comes back as a report line."""
+    stops the others: its failure, whatever it is, comes back as a report line."""
     sources = [s for s in settings.sources if s.enabled]
     own_client = client is None
     http = client or make_client(settings.fetch)
     trusted = {(httpx.URL(s.url).host or "").lower() for s in sources}
     fetcher = Fetcher(http, settings.fetch, trusted)
+
+    async def one(source: Source) -> SourceReport:
+        try:
+            return await _collect_source(source, settings, store, fetcher, now, since)
+        except DigestError as exc:
+            reason = _one_line(exc)
+        except (OSError, ValueError) as exc:
+            reason = _one_line(exc)
+        except Exception as exc:  # a bug on one source must not take the others down
+            reason = f"internal error ({type(exc).__name__}: {_one_line(exc)})"
+        finally:
+            progress.advance("collect")
+        with contextlib.suppress(DigestError):
+            store.record_source(source.name, source.url, reason, now)
+        return SourceReport(source.name, error=reason)
+
     try:
-        results = await asyncio.gather(
-            *(_collect_source(s, settings, store, fetcher, now) for s in sources), return_exceptions=True
-        )
+        return list(await asyncio.gather(*(one(s) for s in sources)))
     finally:
         if own_client:
             await http.aclose()
-    reports: list[SourceReport] = []
-    for source, result in zip(sources, results, strict=True):
-        if isinstance(result, SourceReport):
-            reports.append(result)
-        elif isinstance(result, DigestError | OSError | ValueError):
-            reports.append(SourceReport(source.name, error=_one_line(result)))
-            store.record_source(source.name, source.url, _one_line(result), now)
-        else:
-            raise result
-    return reports
 
 
 async def _collect_source(
-    source: Source, settings: Settings, store: Store, fetcher: Fetcher, now: datetime
+    source: Source, settings: Settings, store: Store, fetcher: Fetcher, now: datetime, since: datetime
 ) -> SourceReport:
     state = store.source_state(source.name, source.url)
+    first = state is None or state.first_collect
     try:
         response = await fetcher.get(source.url, state.validators if state else None)
         if response.not_modified:
@@ -158,7 +375,17 @@ async def _collect_source(
         seen.add(c)
         fresh.append((entry, c))
 
-    built = await asyncio.gather(*(_build_item(source, e, c, fetcher, settings, now) for e, c in fresh))
+    def backlog(published: datetime | None) -> bool:
+        return assemble.is_backlog(published, first, since)
+
+    built = await asyncio.gather(
+        *(
+            _backlog_item(source, e, c)
+            if backlog(e.published)
+            else _build_item(source, e, c, fetcher, now, backlog)
+            for e, c in fresh
+        )
+    )
     notes = list(warnings)
     items: list[NewItem] = []
     hashes: set[str] = set()
@@ -173,7 +400,10 @@ async def _collect_source(
         hashes.add(item.content_hash)
         items.append(item)
     added = store.add_items(items, now, (source.name, source.url, response.validators))
-    return SourceReport(source.name, seen=len(entries), new=added, failed=failed, notes=tuple(notes))
+    old = sum(1 for it in items if it.backlog)
+    return SourceReport(
+        source.name, seen=len(entries), new=added - old, failed=failed, notes=tuple(notes), backlog=old
+    )
 
 
 def _entries(
@@ -198,8 +428,34 @@ def _entries(
     return list(feed.entries), list(feed.warnings)
 
 
+async def _backlog_item(source: Source, entry: Entry, canonical: str) -> tuple[NewItem, str | None]:
+    """An item older than the first-run window: recorded so it is never new again, not fetched."""
+    summary = extract.strip_furniture_lines(entry.summary)
+    title = entry.title or entry.url
+    item = NewItem(
+        source=source.name,
+        url=stories.clean_url(entry.url),
+        canonical_url=canonical,
+        guid=entry.guid,
+        title=title,
+        summary=summary,
+        text="",
+        published=entry.published,
+        author=entry.author,
+        content_hash=stories.content_hash(title, entry.summary),
+        extract_status="backlog",
+        backlog=True,
+    )
+    return item, None
+
+
 async def _build_item(
-    source: Source, entry: Entry, canonical: str, fetcher: Fetcher, settings: Settings, now: datetime
+    source: Source,
+    entry: Entry,
+    canonical: str,
+    fetcher: Fetcher,
+    now: datetime,
+    backlog: Callable[[datetime | None], bool],
 ) -> tuple[NewItem, str | None]:
     """Everything we know about one new entry: the feed's own full content when it is the whole
     article, else the article page; on failure the feed summary, with a note."""
@@ -234,6 +490,7 @@ async def _build_item(
     summary = extract.summarize(text) if text else extract.strip_furniture_lines(entry.summary)
     if not summary:
         summary = extract.summarize(entry.summary) if entry.summary else ""
+    old = backlog(published)  # a listing page's links carry no date: only the article tells
     item = NewItem(
         source=source.name,
         url=stories.clean_url(entry.url),
@@ -245,8 +502,9 @@ async def _build_item(
         published=published,
         author=(article.author if article and article.author else None) or entry.author,
         content_hash=stories.content_hash(title, text or entry.summary),
-        extract_status=status if text or status != "ok" else "feed-only",
-        morphs=korean.analyse(f"{title}\n{(text or summary)[:LEAD_CHARS]}").tokens,
+        extract_status="backlog" if old else (status if text or status != "ok" else "feed-only"),
+        morphs=() if old else korean.analyse(f"{title}\n{(text or summary)[:LEAD_CHARS]}").tokens,
+        backlog=old,
     )
     return item, note
 
@@ -258,57 +516,385 @@ def _is_whole_article(content_text: str, summary: str) -> bool:
     return len(squeeze) >= FULL_CONTENT_MIN_CHARS and squeeze != "".join(summary.split())
 
 
-# --------------------------------------------------------------------------- digest
+# --------------------------------------------------------------------------- send
 
 
-def build_digest(
-    settings: Settings, store: Store, day: date, now: datetime, model: learn.Model | None = None
-) -> tuple[Digest, dict[int, str]]:
-    """The digest for `day` from the state, and the story id of every item it publishes."""
-    tz = ZoneInfo(settings.timezone)
-    day_end = datetime.combine(day + timedelta(days=1), time(0), tz)
-    items = store.items_for_digest(day, day_end)
-    earlier = store.earlier_items(before=day, since=day - timedelta(days=CONTEXT_DAYS))
-    clusters = stories.cluster(items, earlier)
-    model = model or learned_model(settings, store)
-    by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
-    for c in clusters:
-        placement = themes.place(
-            [*c.items, *c.earlier], settings.themes, settings.min_theme_score, model=model
-        )
-        rep = c.items[0]
-        story = Story(
-            id=c.story_id,
-            items=c.items,
-            title=rep.title,
-            summary=rep.summary,
-            is_update=bool(c.earlier),
-            earlier=c.earlier,
-            placement=placement,
-            evidence=c.evidence,
-        )
-        by_theme.setdefault(placement.theme, []).append(story)
-    sections: list[ThemeSection] = []
+def _send_job(
+    settings: Settings,
+    store: Store,
+    out: Path,
+    day: date,
+    now: datetime,
+    no_send: bool,
+    backfill: timedelta | None,
+    progress: Progress,
+    retry_now: bool,
+    fire: datetime | None,
+) -> SendReport:
+    started = timer.monotonic()
+    if not no_send:
+        store.job_started("send", now)
+    progress.start("assemble")
+    sealed = store.sealed(day)
+    digest: Digest | None = None
     story_of_item: dict[int, str] = {}
-    for theme in settings.themes:
-        ranked = themes.rank(by_theme.get(theme.id, []), now)
-        shown = ranked[: settings.max_stories_per_theme]
-        consumed = ranked if theme.id == "other" else shown
-        for s in consumed:
-            for it in s.items:
-                story_of_item[it.id] = s.id
-        if theme.id == "other" and settings.other_position == "hidden":
-            continue
-        sections.append(ThemeSection(theme.id, theme.title, theme.title_en, theme.description, tuple(shown)))
-    generated = store.digest_generated_at(day) or now
-    digest = Digest(
-        date=day,
-        generated_at=generated,
-        title=settings.title,
-        timezone=settings.timezone,
-        sections=tuple(sections),
+    if sealed is not None:
+        outputs = sealed.outputs or _legacy_outputs(settings, store, out, day, now)
+        reproduced = True
+        progress.finish(
+            "assemble", f"{day}: sealed on {sealed.sealed_at:%Y-%m-%d %H:%M}, written again as it was"
+        )
+    else:
+        assembled = _assemble(settings, store, day, now, backfill)
+        digest, story_of_item = assembled.digest, assembled.story_of_item
+        outputs = render.render_all(digest, settings, render.make_environment())
+        reproduced = False
+        progress.finish(
+            "assemble",
+            f"{day}: {len(story_of_item)} item(s) in {digest.story_count} stor{'y' if digest.story_count == 1 else 'ies'}",
+        )
+    files = _write_outputs(out, day, outputs)
+    sections = _sections(outputs)
+    email = settings.email
+    mail_stories = _mail_stories(outputs, email.include_other)
+    lines: list[str] = []
+    failed = False
+
+    if no_send:
+        if email.enabled:
+            lines.append(_write_eml(settings, out, day, outputs, sealed, now))
+        return SendReport(
+            day,
+            sections,
+            tuple(files),
+            sealed is not None,
+            reproduced,
+            mail_stories,
+            tuple(lines),
+            False,
+            digest,
+            timer.monotonic() - started,
+        )
+
+    mailing = email.enabled and (mail_stories > 0 or email.send_empty)
+    if sealed is None:
+        assert digest is not None
+        record = SealedDigest(
+            date=day,
+            generated_at=digest.generated_at,
+            sealed_at=now,
+            stories=digest.story_count,
+            items=len(story_of_item),
+            outputs=outputs,
+            subject=render.email_subject(digest, email, settings.title),
+            mail_stories=mail_stories,
+        )
+        if not store.seal_digest(record, story_of_item, email.recipients if mailing else (), now):
+            # Sealed by another process while we assembled (possible only without the lease):
+            # theirs is the digest of this date.
+            again = store.sealed(day)
+            if again is not None and again.outputs is not None:
+                files = _write_outputs(out, day, again.outputs)
+                sections = _sections(again.outputs)
+            reproduced = True
+    elif mailing:
+        store.enqueue(day, email.recipients, now)  # readers added since it was sealed get it too
+    if email.enabled and not mailing:
+        lines.append(f"e-mail: nothing new for {day}: no mail (delivery.email.send_empty is off)")
+
+    mail_lines, mail_failed = _deliver(settings, store, out, now, _claimant(), retry_now, progress, focus=day)
+    lines += mail_lines
+    failed |= mail_failed
+    if settings.site_dir:
+        try:
+            site_delivery.publish(
+                out, Path(settings.site_dir), settings.title, settings.base_url, only=store.digest_dates()
+            )
+            lines.append(f"site: published to {settings.site_dir}")
+        except DeliveryError as exc:
+            lines.append(f"site: FAILED: {exc}")
+            failed = True
+    seconds = timer.monotonic() - started
+    shown = sum(n for _, n in sections)
+    outcome = (
+        f"{day}: {shown} stor{'y' if shown == 1 else 'ies'}"
+        + (" (sealed earlier)" if reproduced else "")
+        + ("; delivery failed" if failed else "")
+        + f" ({seconds:.1f} s)"
     )
-    return digest, story_of_item
+    store.job_finished("send", datetime.now(now.tzinfo), True, outcome, seconds, fire or now)
+    return SendReport(
+        day, sections, tuple(files), True, reproduced, mail_stories, tuple(lines), failed, digest, seconds
+    )
+
+
+def _assemble(
+    settings: Settings,
+    store: Store,
+    day: date,
+    now: datetime,
+    backfill: timedelta | None = None,
+    model: learn.Model | None = None,
+) -> assemble.Assembled:
+    """The digest for `day` from the state: the items it takes, the earlier digests' items as
+    context for follow-ups, and the learned model when examples are configured."""
+    sealed = store.sealed(day)
+    end = assemble.day_end(day, settings.timezone)
+    if sealed is not None:
+        candidates = store.issued_items(day)
+    else:
+        candidates = store.candidates(day, end, end - backfill if backfill else None)
+    items = assemble.select(candidates, day, settings.timezone, sealed is not None, backfill)
+    earlier = store.earlier_items(before=day, since=day - timedelta(days=assemble.CONTEXT_DAYS))
+    model = model or learned_model(settings, store)
+    generated = sealed.generated_at if sealed is not None else now
+    return assemble.build(settings, items, earlier, day, now, generated, model)
+
+
+def _write_outputs(out: Path, day: date, outputs: dict[str, str]) -> list[Path]:
+    folder = out / day.isoformat()
+    written = []
+    try:
+        for name in sorted(outputs):
+            path = folder / name
+            atomic_write(path, outputs[name].encode("utf-8"))
+            written.append(path)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the outputs: {exc.strerror or exc}") from None
+    return written
+
+
+def _legacy_outputs(settings: Settings, store: Store, out: Path, day: date, now: datetime) -> dict[str, str]:
+    """A digest sealed by a digest older than kept outputs: its files as they are, or rebuilt
+    from the items it published."""
+    folder = out / day.isoformat()
+    names = ("digest.md", "digest.json", "email.html", "email.txt", "index.html")
+    if all((folder / n).is_file() for n in names):
+        return {n: (folder / n).read_text(encoding="utf-8") for n in names}
+    digest = _assemble(settings, store, day, now).digest
+    return render.render_all(digest, settings, render.make_environment())
+
+
+def _sections(outputs: dict[str, str]) -> tuple[tuple[str, int], ...]:
+    doc = json.loads(outputs["digest.json"])
+    return tuple((str(t["title"]), len(t["stories"])) for t in doc["themes"])
+
+
+def _mail_stories(outputs: dict[str, str], include_other: bool) -> int:
+    doc = json.loads(outputs["digest.json"])
+    return sum(len(t["stories"]) for t in doc["themes"] if t["id"] != "other" or include_other)
+
+
+def _write_eml(
+    settings: Settings,
+    out: Path,
+    day: date,
+    outputs: dict[str, str],
+    sealed: SealedDigest | None,
+    now: datetime,
+) -> str:
+    email = settings.email
+    outbox = out / day.isoformat() / "outbox"
+    subject = _subject(settings, day, outputs, sealed)
+    for r in email.recipients:
+        msg = email_delivery.build_message(
+            subject, outputs, email, r, day, sealed.sealed_at if sealed else now
+        )
+        email_delivery.write_eml(msg, outbox / f"{_safe_name(r)}.eml")
+    return f"--no-send: {len(email.recipients)} message(s) written to {outbox}"
+
+
+def _subject(settings: Settings, day: date, outputs: dict[str, str], sealed: SealedDigest | None) -> str:
+    if sealed is not None and sealed.subject:
+        return sealed.subject
+    stories_in_mail = _mail_stories(outputs, settings.email.include_other)
+    values = {"title": settings.title, "date": render.ko_date(day), "stories": str(stories_in_mail)}
+    text = settings.email.subject
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return render.oneline(text)
+
+
+# --------------------------------------------------------------------------- the outbox
+
+
+def _claimant() -> str:
+    """Who claims outbox rows: host:pid:token (a dead pid on this host frees its claims at once)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """A claim made by a process on this host that no longer exists."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long after its `attempts`-th temporary failure a message is tried again."""
+    delay: timedelta = BACKOFF_FIRST * (3 ** max(0, attempts - 1))
+    return min(delay, BACKOFF_MAX)
+
+
+def _deliver(
+    settings: Settings,
+    store: Store,
+    out: Path,
+    now: datetime,
+    owner: str,
+    retry_now: bool,
+    progress: Progress,
+    focus: date | None = None,
+) -> tuple[list[str], bool]:
+    """Send every outbox row that is due, oldest digest first. Returns report lines and whether
+    any delivery failed."""
+    email = settings.email
+    lines: list[str] = []
+    open_rows = store.outbox(statuses=("pending", "retry", "sending"))
+    readers = {r.lower() for r in email.recipients}
+    due: list[OutboxEntry] = []
+    waiting: list[OutboxEntry] = []
+    for e in open_rows:
+        if e.recipient.lower() not in readers:
+            store.cancel(e.date, e.recipient, "no longer a reader", now)
+            lines.append(f"e-mail: {e.date}: {e.recipient} is no longer a reader; not sent")
+        elif e.status == "retry" and not retry_now and e.next_attempt is not None and e.next_attempt > now:
+            waiting.append(e)
+        elif (
+            e.status == "sending"
+            and e.claimed_until is not None
+            and e.claimed_until > now
+            and not _owner_gone(e.claimed_by)
+        ):
+            waiting.append(e)  # another process is sending it right now
+        else:
+            due.append(e)
+    failed = False
+    if due:
+        progress.start("deliver", total=len(due))
+        messages: dict[date, tuple[SealedDigest | None, dict[str, str] | None]] = {}
+        current: list[OutboxEntry] = []
+        sent_count = 0
+
+        def build(e: OutboxEntry) -> EmailMessage | None:
+            if e.date not in messages:
+                sealed = store.sealed(e.date)
+                outputs = (sealed.outputs if sealed else None) or _files(out, e.date)
+                messages[e.date] = (sealed, outputs)
+            sealed, outputs = messages[e.date]
+            if sealed is None or outputs is None:
+                return None
+            subject = _subject(settings, e.date, outputs, sealed)
+            return email_delivery.build_message(
+                subject, outputs, email, e.recipient, e.date, sealed.sealed_at
+            )
+
+        started = timer.monotonic()
+
+        def clock() -> datetime:
+            """The run's clock: `now` advanced by the real time since delivery began (a long
+            list of readers must not outlive its claims)."""
+            return now + timedelta(seconds=timer.monotonic() - started)
+
+        def claimed() -> Iterator[tuple[str, EmailMessage]]:
+            for e in due:
+                moment = clock()
+                until = moment + timedelta(seconds=CLAIM_SECONDS)
+                if not store.claim(
+                    e.date, e.recipient, owner, until, moment, ignore_backoff=retry_now, stale=_owner_gone
+                ):
+                    continue  # taken by another process a moment ago
+                msg = build(e)
+                if msg is None:
+                    store.finish(
+                        e.date, e.recipient, owner, "failed", now, "the digest's mail cannot be rebuilt"
+                    )
+                    lines.append(
+                        f"e-mail: {e.date}: FAILED for {e.recipient}: the digest's mail cannot be rebuilt"
+                    )
+                    continue
+                current[:] = [e]
+                yield e.recipient, msg
+
+        def on_sent(recipient: str) -> None:
+            nonlocal sent_count
+            e = current[0]
+            store.finish(e.date, recipient, owner, "sent", clock())
+            sent_count += 1
+            lines.append(f"e-mail: {e.date}: sent to {recipient}")
+            progress.advance("deliver")
+
+        def on_failed(recipient: str, reason: str, permanent: bool) -> None:
+            nonlocal failed
+            e = current[0]
+            failed = True
+            if permanent:
+                store.finish(e.date, recipient, owner, "failed", clock(), reason)
+                lines.append(
+                    f"e-mail: {e.date}: FAILED for {recipient}: {reason} "
+                    "(permanent: not retried; `digest send --retry-failed` once it is fixed)"
+                )
+            else:
+                when = clock() + backoff(e.attempts + 1)
+                store.finish(e.date, recipient, owner, "retry", clock(), reason, next_attempt=when)
+                lines.append(
+                    f"e-mail: {e.date}: FAILED for {recipient}: {reason} "
+                    f"(temporary: retried on a later run, from {when:%Y-%m-%d %H:%M %Z})"
+                )
+            progress.advance("deliver")
+
+        try:
+            email_delivery.send_messages(claimed(), email, on_sent=on_sent, on_failed=on_failed)
+        except BaseException:
+            # Interrupted (SIGTERM, Ctrl-C) with a row claimed: it goes again on the next run.
+            for e in current:
+                store.finish(e.date, e.recipient, owner, "retry", now, "interrupted", count_attempt=False)
+            raise
+        progress.finish("deliver", f"{sent_count} of {len(due)} message(s) sent")
+    if waiting:
+        retry = [e for e in waiting if e.status == "retry"]
+        if retry:
+            first = min(e.next_attempt for e in retry if e.next_attempt is not None)
+            lines.append(
+                f"e-mail: {len(retry)} message(s) waiting to be retried from {first:%Y-%m-%d %H:%M %Z} "
+                f"(last error: {retry[0].last_error})"
+            )
+    if focus is not None and email.enabled and not due:
+        rows = store.outbox(day=focus)
+        if rows and all(r.status == "sent" for r in rows):
+            lines.append(f"e-mail: already sent to all {len(rows)} recipient(s) for {focus}")
+    return lines, failed
+
+
+def _files(out: Path, day: date) -> dict[str, str] | None:
+    folder = out / day.isoformat()
+    try:
+        return {
+            n: (folder / n).read_text(encoding="utf-8") for n in ("email.txt", "email.html", "digest.json")
+        }
+    except OSError:
+        return None
+
+
+def _safe_name(recipient: str) -> str:
+    return "".join(c if c.isalnum() or c in "@._-" else "_" for c in recipient)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+# --------------------------------------------------------------------------- looking, not running
 
 
 def read_examples(path: Path) -> list[tuple[str, str]]:
@@ -348,80 +934,6 @@ def learned_model(settings: Settings, store: Store) -> learn.Model | None:
     return learn.train(pairs)
 
 
-def write_outputs(digest: Digest, settings: Settings, out_dir: Path) -> list[Path]:
-    env = render.make_environment()
-    rendered = render.render_all(digest, settings, env)
-    folder = out_dir / digest.date.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in rendered.items():
-        path = folder / name
-        atomic_write(path, content.encode("utf-8"))
-        written.append(path)
-    return written
-
-
-# --------------------------------------------------------------------------- deliver
-
-
-def deliver(
-    settings: Settings,
-    store: Store,
-    digest: Digest,
-    files: Sequence[Path],
-    out_dir: Path,
-    no_send: bool,
-    now: datetime,
-    log: Callable[[str], None],
-) -> list[str]:
-    """Send the digest to every recipient not yet sent to (or, with --no-send, write .eml files)."""
-    email = settings.email
-    if not email.enabled:
-        return []
-    rendered = {p.name: p.read_text(encoding="utf-8") for p in files}
-    subject = render.email_subject(digest, email, settings.title)
-    lines: list[str] = []
-    if no_send:
-        outbox = out_dir / digest.date.isoformat() / "outbox"
-        outbox.mkdir(parents=True, exist_ok=True)
-        for r in email.recipients:
-            msg = email_delivery.build_message(subject, rendered, email, r, digest.date, now)
-            email_delivery.write_eml(msg, outbox / f"{_safe_name(r)}.eml")
-        lines.append(f"--no-send: {len(email.recipients)} message(s) written to {outbox}")
-        return lines
-    done = store.delivered(digest.date)
-    pending = [r for r in email.recipients if r not in done]
-    if not pending:
-        return [f"e-mail: already sent to all {len(email.recipients)} recipient(s) for {digest.date}"]
-    messages = [
-        (r, email_delivery.build_message(subject, rendered, email, r, digest.date, now)) for r in pending
-    ]
-
-    def sent(recipient: str) -> None:
-        store.record_delivery(digest.date, recipient, True, now)
-        lines.append(f"e-mail: sent to {recipient}")
-
-    def failed(recipient: str, reason: str) -> None:
-        store.record_delivery(digest.date, recipient, False, now, reason)
-        lines.append(f"e-mail: FAILED for {recipient}: {reason} (retried on the next run)")
-
-    try:
-        email_delivery.send_messages(messages, email, on_sent=sent, on_failed=failed)
-    except DeliveryError as exc:
-        lines.append(f"e-mail: {exc}")
-    if len(done):
-        lines.append(f"e-mail: {len(done)} recipient(s) already had this digest")
-    return lines
-
-
-def _safe_name(recipient: str) -> str:
-    return "".join(c if c.isalnum() or c in "@._-" else "_" for c in recipient)
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
-
-
 def preview_stories(
     settings: Settings, state_path: str | Path, day: date | None = None
 ) -> list[tuple[Story, str]]:
@@ -429,14 +941,14 @@ def preview_stories(
     tz = ZoneInfo(settings.timezone)
     now = datetime.now(tz)
     day = day or now.date()
-    with Store(state_path) as store:
-        digest, _ = build_digest(settings, store, day, now)
+    with Store(state_path, create=False) as store:
+        digest = _assemble(settings, store, day, now).digest
     return [(story, sec.id) for sec in digest.sections for story in sec.stories]
 
 
 def publish_site(settings: Settings, state_path: str | Path, out_dir: Path, site_dir: Path) -> list[Path]:
-    """Write the static site from the published digests under `out_dir` (not --no-send previews)."""
-    with Store(state_path) as store:
+    """Write the static site from the sealed digests under `out_dir` (not --no-send previews)."""
+    with Store(state_path, create=False) as store:
         issued = store.digest_dates()
     return site_delivery.publish(out_dir, site_dir, settings.title, settings.base_url, only=issued)
 
@@ -453,14 +965,14 @@ def explain(
     settings: Settings, state_path: str | Path, key: str, day: date | None = None
 ) -> Explanation | None:
     """Why a story (by id, or by the URL of one of its items) is where it is."""
-    with Store(state_path) as store:
+    with Store(state_path, create=False) as store:
         item = store.item_by_url(stories.canonical_url(key)) if "://" in key else None
         if item is not None and item.issued_on is not None:
             day = item.issued_on
         tz = ZoneInfo(settings.timezone)
         now = datetime.now(tz)
         model = learned_model(settings, store)
-        digest, _ = build_digest(settings, store, day or now.date(), now, model)
+        digest = _assemble(settings, store, day or now.date(), now, model=model).digest
     for sec in digest.sections:
         for story in sec.stories:
             if story.id == key or (item is not None and any(it.id == item.id for it in story.items)):
@@ -468,3 +980,60 @@ def explain(
                 view = model.predict(members) if model is not None else None
                 return Explanation(story, sec.id, tuple(themes.explain(members, settings.themes)), view)
     return None
+
+
+# --------------------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class Status:
+    state: Path
+    collect: JobRecord
+    send: JobRecord
+    waiting: int
+    backlog: int
+    outbox: tuple[OutboxEntry, ...]
+    lease: LeaseHolder | None
+    sources: tuple[tuple[str, str | None, str | None, str | None], ...]  # name, last status, checked, last ok
+    digests: tuple[date, ...]
+
+
+def status(state_path: str | Path) -> Status:
+    """What the state says: the last collect and send, items waiting, the outbox, who holds the
+    lease, each source's last result, the sealed digests."""
+    with Store(state_path, create=False) as store:
+        waiting, backlog_count = store.count_waiting()
+        holder = store.lease(RUNNER)
+        if holder is not None and (holder.expires < timer.time()):
+            holder = None
+        last = store.last_sealed()
+        return Status(
+            state=Path(state_path),
+            collect=store.job("collect"),
+            send=store.job("send"),
+            waiting=waiting,
+            backlog=backlog_count,
+            outbox=tuple(e for e in store.outbox() if e.status != "sent" or e.date == last),
+            lease=holder,
+            sources=tuple((s.name, s.last_status, s.last_checked, s.last_ok) for s in store.sources()),
+            digests=tuple(store.digest_dates()),
+        )
+
+
+__all__ = [
+    "CollectReport",
+    "Explanation",
+    "RunReport",
+    "SendReport",
+    "Status",
+    "backoff",
+    "collect",
+    "collect_line",
+    "explain",
+    "preview_stories",
+    "publish_site",
+    "retry_outbox",
+    "run",
+    "send",
+    "status",
+]

@@ -42,11 +42,24 @@ def test_scheduler_refuses_a_bad_config(tmp_path: Path, capsys: pytest.CaptureFi
     assert scheduler.main(["--sources", str(ROOT / "sources.yaml"), "--at", "seven"]) == 2
 
 
-def test_scheduler_job_runs_one_digest_and_survives_failure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_scheduled_job_that_fails_logs_one_line_and_the_service_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from digest import service
+    from digest.config import load_settings
+
     dead = tmp_path / "dead.yaml"
     dead.write_text("sources:\n  - {name: x, url: 'http://127.0.0.1:9/feed.xml'}\n", encoding="utf-8")
-    scheduler.job(str(dead), str(tmp_path / "state.sqlite"), str(tmp_path / "out"))
-    assert "FAILED" in capsys.readouterr().out
-    scheduler.job(str(tmp_path / "missing.yaml"), str(tmp_path / "state.sqlite"), str(tmp_path / "out"))
+    svc = service._Service(
+        str(dead), str(tmp_path / "state.sqlite"), str(tmp_path / "out"), load_settings(dead)
+    )
+    with caplog.at_level("INFO", logger="digest"):
+        svc.send()
+        svc.collect()
+        dead.write_text("sources: [", encoding="utf-8")  # a broken edit: the last good settings stay
+        svc.collect()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("every source failed; nothing was sent" in m for m in messages)
+    assert any(m.startswith("collect: 1 source(s): 0 seen, 0 new, 1 failed (x: ") for m in messages)
+    assert any("configuration error (keeping the previous settings)" in m for m in messages)
+    assert all("\n" not in m for m in messages)

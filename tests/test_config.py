@@ -44,7 +44,7 @@ def test_sources_only_file_gets_the_shipped_defaults(tmp_path: Path) -> None:
 def test_shipped_sources_yaml_spells_out_the_defaults() -> None:
     shipped = yaml.safe_load((ROOT / "sources.yaml").read_text(encoding="utf-8"))
     defaults = load_defaults()
-    for key in ("digest", "fetch", "themes"):
+    for key in ("digest", "fetch", "themes", "schedule"):
         assert shipped[key] == defaults[key], key
     names = {s["name"] for s in shipped["sources"]}
     assert {"청년의사", "의협신문", "데일리메디", "AI타임스", "보건복지부", "중소벤처기업부"} <= names
@@ -90,7 +90,19 @@ def test_shipped_sources_yaml_spells_out_the_defaults() -> None:
             "delivery.email.smtp.security",
             "starttls",
         ),
-        (MINIMAL + "schedule: daily\n", "schedule", "unknown key"),
+        (MINIMAL + "schedule: daily\n", "schedule", "must be a mapping"),
+        (MINIMAL + "schedule: {send: '25:00'}\n", "schedule.send", "'25:00'"),
+        (MINIMAL + "schedule: {collect: every 0 min}\n", "schedule.collect", "every 0 min"),
+        (MINIMAL + "schedule: {send: '0 7 * *'}\n", "schedule.send", "5 fields"),
+        (MINIMAL + "schedule: {catch_up: all}\n", "schedule.catch_up", "each_day"),
+        (MINIMAL + "schedule: {grace: soon}\n", "schedule.grace", "duration"),
+        (MINIMAL + "schedule: {at: '07:00'}\n", "schedule.at", "unknown key"),
+        (MINIMAL + "digest: {first_run_window: -3 h}\n", "digest.first_run_window", "duration"),
+        (
+            MINIMAL + "delivery:\n  email:\n    send_empty: sometimes\n",
+            "delivery.email.send_empty",
+            "true or false",
+        ),
         (
             MINIMAL + "delivery:\n  email:\n    smtp: {ca_file: nope.pem}\n",
             "delivery.email.smtp.ca_file",

@@ -42,14 +42,18 @@ class Received:
 
 @dataclass
 class Handler:
-    """Accepts everything except the addresses in `refuse`, and keeps what it was given."""
+    """Accepts everything except the addresses in `refuse` (550, permanent) and `defer` (450,
+    temporary), and keeps what it was given."""
 
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
+    defer: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such mailbox here"
+        if address in self.defer:
+            return "450 4.2.1 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -128,10 +132,23 @@ def _messages(email: EmailSettings, title: str = TITLE) -> list[tuple[str, Email
 
 
 def _send(messages: list[tuple[str, EmailMessage]], email: EmailSettings) -> tuple[list[str], dict[str, str]]:
+    sent, failed, _ = _send_classified(messages, email)
+    return sent, failed
+
+
+def _send_classified(
+    messages: list[tuple[str, EmailMessage]], email: EmailSettings
+) -> tuple[list[str], dict[str, str], dict[str, bool]]:
     sent: list[str] = []
     failed: dict[str, str] = {}
-    send_messages(messages, email, on_sent=sent.append, on_failed=failed.__setitem__)
-    return sent, failed
+    permanent: dict[str, bool] = {}
+
+    def on_failed(recipient: str, reason: str, is_permanent: bool) -> None:
+        failed[recipient] = reason
+        permanent[recipient] = is_permanent
+
+    send_messages(messages, email, on_sent=sent.append, on_failed=on_failed)
+    return sent, failed, permanent
 
 
 def _parse(data: bytes) -> EmailMessage:
@@ -213,6 +230,53 @@ def test_a_refused_recipient_fails_alone(smtp_server: tuple[Handler, int]) -> No
     assert "550" in failed["nobody@example.com"]
     assert "\n" not in failed["nobody@example.com"]
     assert [r.rcpt_tos for r in handler.received] == [["a@example.com"], ["b@example.com"]]
+
+
+def test_a_5xx_for_an_address_is_permanent_a_4xx_or_a_dead_server_temporary(
+    smtp_server: tuple[Handler, int],
+) -> None:
+    handler, port = smtp_server
+    handler.defer.add("busy@example.com")
+    email = _settings(port, recipients=("nobody@example.com", "busy@example.com", "a@example.com"))
+    sent, failed, permanent = _send_classified(_messages(email), email)
+    assert sent == ["a@example.com"]
+    assert permanent == {"nobody@example.com": True, "busy@example.com": False}
+    assert "450" in failed["busy@example.com"]
+
+    down = _settings(_free_port())  # nothing listens there: every reader fails, temporarily
+    sent, failed, permanent = _send_classified(_messages(down), down)
+    assert sent == [] and permanent == {"a@example.com": False, "b@example.com": False}
+
+
+def test_no_messages_opens_no_connection() -> None:
+    calls: list[str] = []
+    email = _settings(_free_port())  # a connection attempt would fail and be reported
+    send_messages([], email, on_sent=calls.append, on_failed=lambda r, _reason, _p: calls.append(r))
+    assert calls == []
+
+
+def test_messages_are_taken_one_at_a_time(smtp_server: tuple[Handler, int]) -> None:
+    """The caller claims each outbox row just before its message goes: the iterable is pulled
+    lazily, after the previous message's outcome was reported."""
+    handler, port = smtp_server
+    email = _settings(port, recipients=("a@example.com", "b@example.com", "c@example.com"))
+    events: list[str] = []
+
+    def lazily() -> Iterator[tuple[str, EmailMessage]]:
+        for recipient, message in _messages(email):
+            events.append(f"take {recipient}")
+            yield recipient, message
+
+    send_messages(lazily(), email, on_sent=lambda r: events.append(f"sent {r}"), on_failed=lambda *a: None)
+    assert events == [
+        "take a@example.com",
+        "sent a@example.com",
+        "take b@example.com",
+        "sent b@example.com",
+        "take c@example.com",
+        "sent c@example.com",
+    ]
+    assert len(handler.received) == 3
 
 
 def test_a_title_cannot_inject_a_header(smtp_server: tuple[Handler, int]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -285,7 +285,7 @@ def test_mail_goes_once_per_reader_and_failures_are_retried(server: LoopbackServ
 
     from .test_email import Handler, _free_port
 
-    handler = Handler(refuse={"b@example.com"})
+    handler = Handler(refuse={"b@example.com"}, defer={"c@example.com"})
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
     try:
@@ -308,25 +308,36 @@ def test_mail_goes_once_per_reader_and_failures_are_retried(server: LoopbackServ
         ]
 
         r1 = run(sources, tmp_path, DAY1)
-        assert sorted(rcpt for m in handler.received for rcpt in m.rcpt_tos) == [
-            "a@example.com",
-            "c@example.com",
-        ]
-        assert any("FAILED for b@example.com" in line and "550" in line for line in r1.deliveries)
+        assert r1.delivery_failed
+        assert [rcpt for m in handler.received for rcpt in m.rcpt_tos] == ["a@example.com"]
+        assert any(
+            "FAILED for b@example.com" in line and "550" in line and "permanent" in line
+            for line in r1.deliveries
+        )
+        assert any(
+            "FAILED for c@example.com" in line and "450" in line and "temporary" in line
+            for line in r1.deliveries
+        )
 
-        # The next run for the same date sends only to the reader who did not get it.
+        # c's mailbox is back: a later run (after the backoff) sends to c only; b (550) is not retried.
+        handler.defer.clear()
         handler.refuse.clear()
-        run(sources, tmp_path, DAY1)
-        assert sorted(rcpt for m in handler.received for rcpt in m.rcpt_tos) == [
-            "a@example.com",
-            "b@example.com",
-            "c@example.com",
-        ]
-        r3 = run(sources, tmp_path, DAY1)
-        assert len(handler.received) == 3
-        assert any("already sent to all 3" in line for line in r3.deliveries)
+        later = evening(DAY1) + timedelta(hours=1)
+        r2 = pipeline.run(
+            load_settings(sources), tmp_path / "state.sqlite", tmp_path / "out", DAY1, now=later
+        )
+        assert [rcpt for m in handler.received for rcpt in m.rcpt_tos] == ["a@example.com", "c@example.com"]
+        assert not r2.delivery_failed
+        r3 = pipeline.run(
+            load_settings(sources), tmp_path / "state.sqlite", tmp_path / "out", DAY1, now=later
+        )
+        assert len(handler.received) == 2
+        assert not any("sent to" in line for line in r3.deliveries)
         body = handler.received[0].data.decode("ascii", "replace")
         assert "multipart/alternative" in body
+        with sqlite3.connect(tmp_path / "state.sqlite") as db:
+            rows = dict(db.execute("SELECT recipient, status FROM outbox").fetchall())
+        assert rows == {"a@example.com": "sent", "b@example.com": "failed", "c@example.com": "sent"}
     finally:
         controller.stop()
 

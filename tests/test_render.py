@@ -335,3 +335,15 @@ def test_golden(outputs: dict[str, str], name: str) -> None:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(outputs[name], encoding="utf-8", newline="\n")
     assert outputs[name] == golden.read_text(encoding="utf-8")
+
+
+def test_an_item_from_another_year_shows_its_year() -> None:
+    from zoneinfo import ZoneInfo
+
+    from digest.render import clock
+
+    kst = ZoneInfo("Asia/Seoul")
+    today = date(2024, 6, 13)
+    assert clock(datetime(2024, 6, 13, 9, 5, tzinfo=kst), kst, today) == "09:05 KST"
+    assert clock(datetime(2024, 6, 12, 9, 5, tzinfo=kst), kst, today) == "6월 12일 09:05 KST"
+    assert clock(datetime(2020, 6, 12, 9, 5, tzinfo=kst), kst, today) == "2020년 6월 12일 09:05 KST"

@@ -13,7 +13,7 @@ import hashlib
 import re
 import smtplib
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from email import policy
 from email.header import Header
@@ -110,44 +110,57 @@ def build_message(
 
 
 def send_messages(
-    messages: Sequence[tuple[str, EmailMessage]],
+    messages: Iterable[tuple[str, EmailMessage]],
     email: EmailSettings,
     on_sent: Callable[[str], None],
-    on_failed: Callable[[str, str], None],
+    on_failed: Callable[[str, str, bool], None],
 ) -> None:
     """Send each message to its recipient over one connection; report each outcome as it happens.
 
-    A refused recipient or a 4xx/5xx answer fails that recipient only; a connection that cannot be
-    opened, or is lost, fails every recipient not yet sent.
+    `messages` is consumed lazily (the caller may claim each row just before it is sent), and no
+    connection is opened when it is empty. `on_failed(recipient, reason, permanent)`: permanent is
+    a 5xx answer about that recipient or message (retrying cannot help); a 4xx answer, a refused
+    connection, a timeout or a lost connection is temporary (a connection that cannot be opened,
+    or is lost, fails every recipient not yet sent).
     """
-    if not messages:
+    pending = iter(messages)
+    first = next(pending, None)
+    if first is None:
         return
     try:
         smtp = _connect(email)
     except (smtplib.SMTPException, OSError) as exc:
         reason = f"SMTP {email.smtp_host}:{email.smtp_port}: {_reason(exc)}"
-        for recipient, _ in messages:
-            on_failed(recipient, reason)
+        _fail_rest(first, pending, reason, on_failed)
         return
     sender = _address(email.sender)
+    current: tuple[str, EmailMessage] | None = first
     try:
-        for index, (recipient, message) in enumerate(messages):
+        while current is not None:
+            recipient, message = current
             try:
                 smtp.send_message(message, from_addr=sender, to_addrs=[_address(recipient)])
             except smtplib.SMTPServerDisconnected as exc:
-                _fail_rest(messages[index:], f"connection lost: {_reason(exc)}", on_failed)
+                _fail_rest(current, pending, f"connection lost: {_reason(exc)}", on_failed)
                 return
+            except smtplib.SMTPSenderRefused as exc:  # about our sender, not this reader: fix and retry
+                on_failed(recipient, _reason(exc), False)
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _ in exc.recipients.values()]
+                on_failed(recipient, _reason(exc), bool(codes) and all(c >= 500 for c in codes))
+            except smtplib.SMTPResponseException as exc:
+                on_failed(recipient, _reason(exc), exc.smtp_code >= 500)
             except smtplib.SMTPException as exc:
-                on_failed(recipient, _reason(exc))
-                continue
+                on_failed(recipient, _reason(exc), False)
             except OSError as exc:
-                _fail_rest(messages[index:], f"connection lost: {_reason(exc)}", on_failed)
+                _fail_rest(current, pending, f"connection lost: {_reason(exc)}", on_failed)
                 return
             except (UnicodeError, ValueError) as exc:  # an address smtplib cannot put on the wire
-                on_failed(recipient, f"cannot send: {_reason(exc)}")
+                on_failed(recipient, f"cannot send: {_reason(exc)}", True)
                 _reset(smtp)
-                continue
-            on_sent(recipient)
+            else:
+                on_sent(recipient)
+            current = next(pending, None)
     finally:
         _close(smtp)
 
@@ -184,10 +197,14 @@ def _connect(email: EmailSettings) -> smtplib.SMTP:
 
 
 def _fail_rest(
-    rest: Sequence[tuple[str, EmailMessage]], reason: str, on_failed: Callable[[str, str], None]
+    current: tuple[str, EmailMessage],
+    rest: Iterator[tuple[str, EmailMessage]],
+    reason: str,
+    on_failed: Callable[[str, str, bool], None],
 ) -> None:
+    on_failed(current[0], reason, False)
     for recipient, _ in rest:
-        on_failed(recipient, reason)
+        on_failed(recipient, reason, False)
 
 
 def _reset(smtp: smtplib.SMTP) -> None:

@@ -351,7 +351,7 @@ def _iso_date(value: object) -> date | None:
 
 
 def _when(moment: datetime, day: date) -> str:
-    return f"{moment:%H:%M}" if moment.date() == day else f"{ko_day(moment.date())} {moment:%H:%M}"
+    return f"{moment:%H:%M}" if moment.date() == day else f"{ko_day(moment.date(), day)} {moment:%H:%M}"
 
 
 # --------------------------------------------------------------------------- the Atom feed

@@ -1,0 +1,140 @@
+"""The pure middle of a run: which stored items the digest for a date takes, which story each
+joins, which theme each story goes under, in which order.
+
+Nothing here touches the network, the disk or the clock: every decision is a function of plain
+values (items, dates, settings), so each rule is tested on plain values.
+
+The rule of a digest's life (`takes`):
+- a sealed digest (delivered to anyone or published) holds exactly the items it was sealed with;
+  re-running its date takes nothing new — what is collected later goes to the next date;
+- an unsealed digest for D takes every item no digest has published yet, seen or published before
+  the end of D — but not the backlog a source listed on its first collect (items published before
+  the first-run window), unless a backfill reaches back to them;
+- stories beyond `max_stories_per_theme` stay unpublished and wait for the next digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from . import stories, themes
+from .learn import Model
+from .models import Digest, Item, Settings, Story, ThemeSection
+
+__all__ = [
+    "CONTEXT_DAYS",
+    "Assembled",
+    "build",
+    "check_date",
+    "day_end",
+    "is_backlog",
+    "select",
+    "takes",
+    "window_start",
+]
+
+CONTEXT_DAYS = 7  # how far back a follow-up can join an earlier story
+
+
+def day_end(day: date, tz: str) -> datetime:
+    """The first instant after `day` in the zone (midnight of the next day)."""
+    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(tz))
+
+
+def window_start(day: date, tz: str, window: timedelta) -> datetime:
+    """The start of the first-run window for the digest of `day`: `window` before its end."""
+    return day_end(day, tz) - window
+
+
+def is_backlog(published: datetime | None, first_collect: bool, start: datetime) -> bool:
+    """Is an item a source lists backlog rather than news? Only on the source's first collect,
+    and only when its date is known and before the window (an undated item counts as news)."""
+    return first_collect and published is not None and published < start
+
+
+def takes(item: Item, day: date, end: datetime, sealed: bool, backfill_since: datetime | None = None) -> bool:
+    """Does the digest for `day` (ending at `end`) take this item?"""
+    if item.issued_on is not None:
+        return item.issued_on == day
+    if sealed:
+        return False
+    if item.backlog and not (
+        backfill_since is not None and item.published is not None and item.published >= backfill_since
+    ):
+        return False
+    return item.published is None or item.published < end or item.first_seen < end
+
+
+def select(
+    items: Sequence[Item], day: date, tz: str, sealed: bool, backfill: timedelta | None = None
+) -> list[Item]:
+    """The items the digest for `day` takes, in the order given."""
+    end = day_end(day, tz)
+    since = end - backfill if backfill is not None else None
+    return [it for it in items if takes(it, day, end, sealed, since)]
+
+
+def check_date(day: date, today: date) -> None:
+    """A digest date more than a day ahead is a typo, not a plan: refused."""
+    if day > today + timedelta(days=1):
+        raise ValueError(f"{day.isoformat()} is more than a day ahead of today ({today.isoformat()})")
+
+
+@dataclass(frozen=True)
+class Assembled:
+    digest: Digest
+    story_of_item: dict[int, str]  # every item the digest publishes → its story id
+
+
+def build(
+    settings: Settings,
+    items: Sequence[Item],
+    earlier: Sequence[Item],
+    day: date,
+    now: datetime,
+    generated_at: datetime,
+    model: Model | None = None,
+) -> Assembled:
+    """The digest for `day` from the items it takes and the earlier digests' items (the context
+    follow-ups join): stories, themes, ranking and the per-theme cut."""
+    clusters = stories.cluster(list(items), list(earlier))
+    by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
+    for c in clusters:
+        placement = themes.place(
+            [*c.items, *c.earlier], settings.themes, settings.min_theme_score, model=model
+        )
+        rep = c.items[0]
+        story = Story(
+            id=c.story_id,
+            items=c.items,
+            title=rep.title,
+            summary=rep.summary,
+            is_update=bool(c.earlier),
+            earlier=c.earlier,
+            placement=placement,
+            evidence=c.evidence,
+        )
+        by_theme.setdefault(placement.theme, []).append(story)
+    sections: list[ThemeSection] = []
+    story_of_item: dict[int, str] = {}
+    for theme in settings.themes:
+        ranked = themes.rank(by_theme.get(theme.id, []), now)
+        shown = ranked[: settings.max_stories_per_theme]
+        consumed = ranked if theme.id == "other" else shown
+        for s in consumed:
+            for it in s.items:
+                story_of_item[it.id] = s.id
+        if theme.id == "other" and settings.other_position == "hidden":
+            continue
+        sections.append(ThemeSection(theme.id, theme.title, theme.title_en, theme.description, tuple(shown)))
+    digest = Digest(
+        date=day,
+        generated_at=generated_at,
+        title=settings.title,
+        timezone=settings.timezone,
+        sections=tuple(sections),
+    )
+    return Assembled(digest, story_of_item)

@@ -1,0 +1,503 @@
+"""A digest's life over days, as the unattended service lives it: real HTTP on 127.0.0.1, a real
+SMTP server (aiosmtpd), a real SQLite state, and an injected clock (`now`) instead of waiting.
+
+Covered: a failed mail is delivered when the server is back, whatever the date; a sealed date
+takes no new item and is reproduced byte for byte; a first run (and each new source) does not
+mail its backlog; --backfill; empty days; readers added or removed after a seal; and the errors a
+user can cause, each one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from email import message_from_bytes
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from digest import cli, pipeline
+from digest.config import load_settings
+from digest.storage import Store
+
+from .conftest import LoopbackServer
+from .test_email import Handler, _free_port
+from .test_pipeline import DAY1, DAY2, serve_day, write_sources
+
+KST = ZoneInfo("Asia/Seoul")
+READERS = ["a@example.com", "b@example.com"]
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), KST)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Handler, Controller]]:
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield handler, controller
+    finally:
+        controller.stop()
+
+
+def mail_config(port: int, readers: list[str] = READERS, extra: str = "") -> str:
+    return f"""delivery:
+  email:
+    recipients: [{", ".join(readers)}]
+    from: "헬스테크 데일리 <digest@example.com>"
+    smtp: {{host: 127.0.0.1, port: {port}, security: none, timeout: 5}}
+{extra}"""
+
+
+def run_at(sources: Path, tmp_path: Path, day: date | None, now: datetime, **kw: Any) -> pipeline.RunReport:
+    return pipeline.run(
+        load_settings(sources), tmp_path / "state.sqlite", tmp_path / "out", day, now=now, **kw
+    )
+
+
+def got(handler: Handler) -> list[tuple[str, str]]:
+    """(recipient, digest date from the Message-ID) per message received, in order."""
+    out = []
+    for m in handler.received:
+        mid = message_from_bytes(m.data)["Message-ID"]
+        out.append((m.rcpt_tos[0], mid.split("-", 1)[1][:10]))
+    return out
+
+
+def test_smtp_down_on_day_1_and_up_on_day_2_every_reader_gets_every_digest_once(
+    server: LoopbackServer, smtp: tuple[Handler, Controller], tmp_path: Path
+) -> None:
+    handler, controller = smtp
+    dead_port = _free_port()
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(dead_port))
+    r1 = run_at(sources, tmp_path, DAY1, at(DAY1, 7))
+    assert r1.published and r1.delivery_failed
+    assert sum("FAILED" in line and "temporary" in line for line in r1.deliveries) == 2
+    # The next morning the relay is back (the config points at it now).
+    serve_day(server, "day2")
+    sources.write_text(sources.read_text("utf-8").replace(str(dead_port), str(controller.port)), "utf-8")
+    r2 = run_at(sources, tmp_path, DAY2, at(DAY2, 7))
+    assert not r2.delivery_failed
+    assert sorted(got(handler)) == [
+        ("a@example.com", "2024-06-12"),
+        ("a@example.com", "2024-06-13"),
+        ("b@example.com", "2024-06-12"),
+        ("b@example.com", "2024-06-13"),
+    ]
+    assert got(handler)[:2] == [("a@example.com", "2024-06-12"), ("b@example.com", "2024-06-12")], (
+        "oldest first"
+    )
+    # Day 1's mail is day 1's digest: its items, not day 2's.
+    day1_mail = next(m for m in handler.received if b"2024-06-12" in m.data.split(b"Message-ID")[1][:40])
+    assert "손목시계형".encode() in day1_mail.data or b"=EC=86=90" in day1_mail.data
+    # Nothing more goes out on any later run.
+    run_at(sources, tmp_path, DAY2, at(DAY2, 9))
+    assert len(handler.received) == 4
+
+
+def test_the_cli_exits_3_when_a_delivery_failed(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(_free_port()))
+    args = [
+        "run",
+        "--sources",
+        str(sources),
+        "--state",
+        str(tmp_path / "s.sqlite"),
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    assert cli.main([*args, "--date", "2024-06-12"]) == 3
+    out = capsys.readouterr().out
+    assert "FAILED for a@example.com" in out and "temporary: retried on a later run" in out
+
+
+def test_a_sealed_date_takes_no_new_item_and_is_reproduced_byte_for_byte(
+    server: LoopbackServer, smtp: tuple[Handler, Controller], tmp_path: Path
+) -> None:
+    handler, controller = smtp
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(controller.port))
+    run_at(sources, tmp_path, DAY1, at(DAY1, 7))
+    folder = tmp_path / "out" / "2024-06-12"
+    first = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    assert len(handler.received) == 2
+    # Later that day an outlet publishes another item (day 2's feed has it, dated the 12th too).
+    serve_day(server, "day2")
+    server.add(
+        "/rss/feed.xml",
+        server.routes["/rss/feed.xml"].body.replace(b"Thu, 13 Jun 2024", b"Wed, 12 Jun 2024"),
+        content_type="application/xml",
+    )
+    again = run_at(sources, tmp_path, DAY1, at(DAY1, 20))
+    assert again.reproduced and sum(s.new for s in again.sources) >= 1
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == first, "byte for byte"
+    assert len(handler.received) == 2, "nobody is sent the sealed digest again"
+    # What came in after the seal goes to the next date, not lost.
+    nxt = run_at(sources, tmp_path, DAY2, at(DAY2, 7))
+    doc = json.loads((tmp_path / "out" / "2024-06-13" / "digest.json").read_text("utf-8"))
+    day2_urls = {i["url"] for t in doc["themes"] for s in t["stories"] for i in s["items"]}
+    assert day2_urls and nxt.published
+    day1_urls = {
+        i["url"] for t in json.loads(first["digest.json"])["themes"] for s in t["stories"] for i in s["items"]
+    }
+    assert day1_urls.isdisjoint(day2_urls)
+    assert len(handler.received) == 4
+
+
+def backlog_feed(now: datetime, old: int, new: int) -> str:
+    def entry(i: int, when: datetime, kind: str) -> str:
+        return (
+            f"<item><title>{kind} 소식 {i}: 돌봄로봇 보급 확대</title><link>http://127.0.0.1/a/{kind}{i}</link>"
+            f"<pubDate>{format_datetime(when)}</pubDate><description>{kind} 소식 {i}입니다.</description>"
+            f"<content:encoded><![CDATA[<p>{'요양시설에 돌봄로봇을 보급하는 사업이 확대된다. ' * 12}{i}</p>]]>"
+            "</content:encoded></item>"
+        )
+
+    items = [entry(i, now - timedelta(hours=2 + i), "오늘") for i in range(new)]
+    items += [entry(i, datetime(2020, 6, 12, 9, tzinfo=KST) - timedelta(days=i), "옛") for i in range(old)]
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>옛날신문</title>'
+        + "".join(items)
+        + "</channel></rss>"
+    )
+
+
+def test_a_first_run_does_not_mail_years_of_backlog(server: LoopbackServer, tmp_path: Path) -> None:
+    now = at(DAY1, 7)
+    server.add("/old.xml", backlog_feed(now, old=30, new=2))
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f'sources:\n  - {{name: 옛날신문, url: "{server.url("/old.xml")}"}}\n', "utf-8")
+    r = run_at(sources, tmp_path, DAY1, now)
+    report = r.sources[0]
+    assert (report.seen, report.new, report.backlog) == (32, 2, 30)
+    doc = json.loads((tmp_path / "out" / "2024-06-12" / "digest.json").read_text("utf-8"))
+    titles = [i["title"] for t in doc["themes"] for s in t["stories"] for i in s["items"]]
+    assert sorted(titles) == ["오늘 소식 0: 돌봄로봇 보급 확대", "오늘 소식 1: 돌봄로봇 보급 확대"]
+    assert server.hits("/a/옛0") == 0, "backlog pages are not fetched"
+    # Recorded as seen: never news later either.
+    r2 = run_at(sources, tmp_path, DAY2, at(DAY2, 7))
+    assert r2.sources[0].new == 0 or r2.sources[0].not_modified
+    with Store(tmp_path / "state.sqlite") as store:
+        assert store.count_waiting() == (0, 30)
+
+
+def test_a_source_added_later_gets_the_window_too_and_backfill_asks_for_the_opposite(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    run_at(sources, tmp_path, DAY1, at(DAY1, 18))
+    # On day 2 the reader adds a feed that lists a week-old and a years-old item besides today's.
+    now = at(DAY2, 7)
+    week_old = backlog_feed(now, 0, 1).replace(
+        "</channel>",
+        f"<item><title>지난주 돌봄로봇 실증</title><link>http://127.0.0.1/a/week</link>"
+        f"<pubDate>{format_datetime(now - timedelta(days=5))}</pubDate><description>지난주.</description>"
+        f"<content:encoded><![CDATA[<p>{'주간 돌봄로봇 실증 소식이다. ' * 15}</p>]]></content:encoded></item>"
+        "</channel>",
+    )
+    server.add("/new.xml", week_old)
+    sources.write_text(
+        sources.read_text("utf-8") + f'  - {{name: 새피드, url: "{server.url("/new.xml")}"}}\n', "utf-8"
+    )
+    serve_day(server, "day2")
+    server.add("/new.xml", week_old)
+    r = run_at(sources, tmp_path, DAY2, now)
+    added = next(s for s in r.sources if s.name == "새피드")
+    assert (added.new, added.backlog) == (1, 1)
+    # A person asks for the last 7 days on purpose (a new date, so nothing is sealed yet).
+    day3 = DAY2 + timedelta(days=1)
+    back = run_at(sources, tmp_path, day3, at(day3, 7), backfill=timedelta(days=7))
+    assert back.published
+    doc = json.loads((tmp_path / "out" / day3.isoformat() / "digest.json").read_text("utf-8"))
+    titles = {i["title"] for t in doc["themes"] for s in t["stories"] for i in s["items"]}
+    assert titles == {"지난주 돌봄로봇 실증"}
+
+
+def test_an_empty_day_sends_no_mail_but_its_page_says_so(
+    server: LoopbackServer, smtp: tuple[Handler, Controller], tmp_path: Path
+) -> None:
+    handler, controller = smtp
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(controller.port))
+    run_at(sources, tmp_path, DAY1, at(DAY1, 18))
+    assert len(handler.received) == 2
+    quiet = DAY1 + timedelta(days=1)  # nothing new: every feed answers 304
+    r = run_at(sources, tmp_path, quiet, at(quiet, 7))
+    assert r.published and len(handler.received) == 2
+    assert any("nothing new for 2024-06-13: no mail" in line for line in r.deliveries)
+    page = (tmp_path / "out" / "2024-06-13" / "index.html").read_text("utf-8")
+    assert "새 소식이 없습니다" in page
+    # send_empty: true mails it anyway (the next quiet day).
+    sources.write_text(
+        sources.read_text("utf-8").replace("    smtp:", "    send_empty: true\n    smtp:"), "utf-8"
+    )
+    quieter = quiet + timedelta(days=1)
+    run_at(sources, tmp_path, quieter, at(quieter, 7))
+    assert len(handler.received) == 4
+
+
+def test_readers_added_after_a_seal_get_it_and_removed_ones_do_not(
+    server: LoopbackServer, smtp: tuple[Handler, Controller], tmp_path: Path
+) -> None:
+    handler, controller = smtp
+    serve_day(server, "day1")
+    dead = _free_port()
+    sources = write_sources(tmp_path, server, mail_config(dead))
+    run_at(sources, tmp_path, DAY1, at(DAY1, 7))  # both readers' mails wait (server down)
+    sources.write_text(
+        sources.read_text("utf-8")
+        .replace("a@example.com, b@example.com", "a@example.com, c@example.com")
+        .replace(str(dead), str(controller.port)),
+        "utf-8",
+    )
+    r = run_at(sources, tmp_path, DAY1, at(DAY1, 9))
+    assert sorted(rcpt for rcpt, _ in got(handler)) == ["a@example.com", "c@example.com"]
+    assert any("b@example.com is no longer a reader" in line for line in r.deliveries)
+
+
+def test_no_send_on_a_sealed_date_writes_it_as_sealed_and_sends_nothing(
+    server: LoopbackServer, smtp: tuple[Handler, Controller], tmp_path: Path
+) -> None:
+    handler, controller = smtp
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(controller.port))
+    run_at(sources, tmp_path, DAY1, at(DAY1, 7))
+    sealed = (tmp_path / "out" / "2024-06-12" / "email.txt").read_bytes()
+    (tmp_path / "out" / "2024-06-12" / "email.txt").unlink()
+    r = run_at(sources, tmp_path, DAY1, at(DAY1, 9), no_send=True)
+    assert r.reproduced and (tmp_path / "out" / "2024-06-12" / "email.txt").read_bytes() == sealed
+    assert len(handler.received) == 2
+    eml = (tmp_path / "out" / "2024-06-12" / "outbox" / "a@example.com.eml").read_bytes()
+    assert message_from_bytes(eml)["Message-ID"] == message_from_bytes(handler.received[0].data)["Message-ID"]
+
+
+# --------------------------------------------------------------------------- errors a user can cause
+
+
+def cli_run(tmp_path: Path, sources: Path, *extra: str, state: str = "s.sqlite", out: str = "o") -> list[str]:
+    return [
+        "run",
+        "--sources",
+        str(sources),
+        "--state",
+        str(tmp_path / state),
+        "--out",
+        str(tmp_path / out),
+        *extra,
+    ]
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if not ln.startswith(("collect:", "assemble:", "deliver:"))]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_a_state_in_a_missing_folder_is_an_error_not_a_new_state(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    assert cli.main(cli_run(tmp_path, sources, state="tpyo/state.sqlite")) == 1
+    assert "does not exist" in one_line_error(capsys)
+    assert not (tmp_path / "tpyo").exists() and server.requests == [], "nothing fetched, nothing created"
+
+
+def test_a_file_that_is_not_a_digest_state_is_refused(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    (tmp_path / "notes.txt").write_text("회의록\n" * 200, "utf-8")
+    assert cli.main(cli_run(tmp_path, sources, state="notes.txt")) == 1
+    assert "not a digest state" in one_line_error(capsys)
+    assert (tmp_path / "notes.txt").read_text("utf-8") == "회의록\n" * 200
+    other = tmp_path / "app.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE users (id INTEGER)")
+    assert cli.main(cli_run(tmp_path, sources, state="app.db")) == 1
+    assert "not a digest state" in one_line_error(capsys)
+
+
+def test_an_out_folder_that_is_a_file_or_read_only_is_one_line(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    (tmp_path / "o").write_text("x", "utf-8")
+    assert cli.main(cli_run(tmp_path, sources)) == 1
+    assert "the output folder is a file" in one_line_error(capsys)
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        assert cli.main(cli_run(tmp_path, sources, out="ro")) == 1
+        assert "cannot write the outputs there" in one_line_error(capsys)
+    finally:
+        ro.chmod(stat.S_IRWXU)
+    assert server.requests == []
+
+
+def test_a_read_only_out_folder_is_one_line_even_for_root(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """/proc is read-only for everyone, root included."""
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    args = [
+        "run",
+        "--sources",
+        str(sources),
+        "--state",
+        str(tmp_path / "s.sqlite"),
+        "--out",
+        "/proc/digest-out",
+    ]
+    assert cli.main(args) == 1
+    assert "cannot write the outputs there" in one_line_error(capsys)
+    assert server.requests == []
+
+
+def test_a_date_more_than_a_day_ahead_is_refused(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    far = (datetime.now(KST).date() + timedelta(days=3)).isoformat()
+    assert cli.main(cli_run(tmp_path, sources, "--date", far)) == 2
+    assert "more than a day ahead" in one_line_error(capsys)
+    assert server.requests == [] and not (tmp_path / "s.sqlite").exists()
+
+
+def test_a_corrupt_state_is_one_line(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12")) == 0
+    capsys.readouterr()
+    state = tmp_path / "s.sqlite"
+    with sqlite3.connect(state) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(state.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # the schema page, scribbled over
+    state.write_bytes(bytes(data))
+    code = cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12"))
+    assert code == 1
+    assert "state file" in one_line_error(capsys)
+
+
+def test_a_busy_state_waits_then_gives_up_with_its_own_code(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.lease import hold
+
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    with Store(tmp_path / "s.sqlite") as store, hold(store, "runner", "send"):
+        assert cli.main(cli_run(tmp_path, sources, "--wait", "0.5")) == 4
+    err = capsys.readouterr().err
+    assert "the state is busy (send by pid" in err and "waiting up to 0.5 s" in err
+    assert "another digest process holds it" in err and "Traceback" not in err
+    assert server.requests == []
+
+
+def test_status_shows_the_last_jobs_the_outbox_and_the_sources(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(_free_port()))
+    cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12"))
+    capsys.readouterr()
+    assert cli.main(["status", "--sources", str(sources), "--state", str(tmp_path / "s.sqlite")]) == 0
+    out = capsys.readouterr().out
+    assert "1 digest(s) sealed, last 2024-06-12" in out
+    assert "collect: last ok 20" in out and "next " in out and "(every 60 min)" in out
+    assert "send: last ok" in out and "(0 7 * * *)" in out
+    assert "outbox: 2 retry" in out
+    assert "a@example.com: retry after 1 attempt(s), next try" in out and "Connection refused" in out
+    assert "lease: free" in out
+    assert "메디온뉴스: ok" in out
+    assert cli.main(["status", "--sources", str(sources), "--state", str(tmp_path / "none.sqlite")]) == 1
+    assert "no state file" in capsys.readouterr().err
+
+
+def test_progress_is_plain_lines_off_a_terminal_and_live_on_one(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    import pty
+    import subprocess
+    import sys
+
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    args = [sys.executable, "-m", "digest", *cli_run(tmp_path, sources, "--date", "2024-06-12")]
+    plain = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    lines = plain.stderr.strip().splitlines()
+    assert [ln.split(":", 1)[0] for ln in lines] == ["collect", "assemble"]
+    assert lines[0].startswith("collect: 4 source(s): 5 seen, 5 new") and "\x1b[" not in plain.stderr
+    # On a terminal: live bars (escape codes) and the same stage lines.
+    again = cli_run(tmp_path, sources, "--date", "2024-06-13", state="t.sqlite", out="t")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", *again], stdout=subprocess.DEVNULL, stderr=follower
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=120) == 0
+    os.close(leader)
+    shown = seen.decode("utf-8", "replace")
+    assert "\x1b[" in shown and "collect" in shown and "source(s)" in shown and "assemble" in shown
+
+
+def test_retry_failed_sends_again_to_a_reader_whose_address_was_fixed(
+    server: LoopbackServer,
+    smtp: tuple[Handler, Controller],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    handler, controller = smtp
+    handler.refuse.add("b@example.com")
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(controller.port))
+    base = ["--sources", str(sources), "--state", str(tmp_path / "s.sqlite"), "--out", str(tmp_path / "o")]
+    assert cli.main(["run", *base, "--date", "2024-06-12"]) == 3
+    assert cli.main(["send", *base, "--date", "2024-06-12"]) == 0, "a permanent failure is not retried"
+    assert [r for m in handler.received for r in m.rcpt_tos] == ["a@example.com"]
+    handler.refuse.clear()
+    capsys.readouterr()
+    assert cli.main(["send", *base, "--date", "2024-06-12", "--retry-failed"]) == 0
+    out = capsys.readouterr().out
+    assert "1 permanently failed message(s) will be tried again" in out
+    assert "2024-06-12: sent to b@example.com" in out
+    assert [r for m in handler.received for r in m.rcpt_tos] == ["a@example.com", "b@example.com"]
