@@ -202,8 +202,11 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            text = str(exc)
             reason = (
-                "it is not a digest state (not an SQLite database)" if "not a database" in str(exc) else exc
+                "it is not a digest state (not an SQLite database)"
+                if "not a database" in text
+                else _reason(exc)
             )
             raise StorageError(f"{self.path}: cannot open the state file: {reason}") from exc
         except StorageError:

@@ -501,3 +501,68 @@ def test_retry_failed_sends_again_to_a_reader_whose_address_was_fixed(
     assert "1 permanently failed message(s) will be tried again" in out
     assert "2024-06-12: sent to b@example.com" in out
     assert [r for m in handler.received for r in m.rcpt_tos] == ["a@example.com", "b@example.com"]
+
+
+def test_processes_that_bypass_the_lease_still_send_each_row_once(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """The lease keeps a second process out; the outbox claim alone must also hold. Four
+    processes deliver one outbox at once, without the lease, to a slow SMTP server."""
+    import asyncio
+    import subprocess
+    import sys
+    import time as time_module
+
+    class Slow(Handler):
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            await asyncio.sleep(0.15)
+            return await super().handle_DATA(server, session, envelope)
+
+    handler = Slow()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        readers = [f"r{i:02d}@example.com" for i in range(24)]
+        dead = _free_port()
+        serve_day(server, "day1")
+        sources = write_sources(tmp_path, server, mail_config(dead, readers))
+        run_at(sources, tmp_path, DAY1, at(DAY1, 7))  # sealed; every row waits (server down)
+        sources.write_text(sources.read_text("utf-8").replace(str(dead), str(controller.port)), "utf-8")
+        code = f"""
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from digest import pipeline
+from digest.config import load_settings
+from digest.progress import Silent
+from digest.storage import Store
+import sys, time
+settings = load_settings({str(sources)!r})
+Path({str(tmp_path)!r}, "ready-" + sys.argv[1]).touch()
+while not Path({str(tmp_path)!r}, "go").exists():  # start together
+    time.sleep(0.01)
+with Store({str(tmp_path / "state.sqlite")!r}) as store:
+    lines, _ = pipeline._deliver(settings, store, Path({str(tmp_path / "out")!r}),
+                                 datetime.now(ZoneInfo("Asia/Seoul")), pipeline._claimant(), True, Silent())
+print(sum(": sent to " in line for line in lines))
+"""
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", code, str(i)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(4)
+        ]
+        deadline = time_module.monotonic() + 60
+        while len(list(tmp_path.glob("ready-*"))) < 4 and time_module.monotonic() < deadline:
+            time_module.sleep(0.05)
+        (tmp_path / "go").touch()
+        results = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, [err for _, err in results]
+        counts = [int(out.strip()) for out, _ in results]
+        assert sum(counts) == len(readers) and max(counts) < len(readers), counts  # they really overlapped
+        assert sorted(r for m in handler.received for r in m.rcpt_tos) == readers
+    finally:
+        controller.stop()
