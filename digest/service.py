@@ -25,7 +25,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from zoneinfo import ZoneInfo
@@ -46,6 +46,7 @@ __all__ = ["main", "status_lines"]
 SCHEDULER = "scheduler"  # the lease one resident scheduler holds for its whole life
 JOB_WAIT = 600.0  # how long a job waits for a `digest run` a person started
 STOP_WAIT = 20.0  # how long a stop signal lets the job in progress finish
+LATE_AFTER = timedelta(minutes=10)  # a send still not done this long after its time is late
 EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_BUSY = 0, 2, 1, 4
 
 log = logging.getLogger("digest")
@@ -76,7 +77,15 @@ def _logging(zone: ZoneInfo, verbose: bool) -> None:
 
 
 class _Service:
-    def __init__(self, sources: str, state: str, out: str, settings: Settings) -> None:
+    def __init__(
+        self,
+        sources: str,
+        state: str,
+        out: str,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.clock = clock
         self.sources = sources
         self.state = state
         self.out = out
@@ -86,7 +95,7 @@ class _Service:
         self.current = ""
 
     def now(self) -> datetime:
-        return datetime.now(self.zone)
+        return self.clock() if self.clock is not None else datetime.now(self.zone)
 
     def reload(self) -> Settings:
         """Edits to sources.yaml apply to the next job; a broken edit keeps the last good settings."""
@@ -106,25 +115,43 @@ class _Service:
 
     def collect(self) -> None:
         with self._job("collect"):
-            settings = self.reload()
-            try:
-                report = pipeline.collect(
-                    settings, self.state, wait=JOB_WAIT, on_wait=self._waiting("collect")
-                )
-            except BusyError as exc:
-                log.warning("collect: skipped: %s", exc)
-                return
-            except DigestError as exc:
-                log.error("collect: failed: %s", exc)
-                return
-            log.info("collect: %s", pipeline.collect_line(report))
-            try:
-                lines, mail_failed = pipeline.retry_outbox(settings, self.state, self.out, wait=JOB_WAIT)
-            except DigestError as exc:
-                log.error("outbox: %s", exc)
-                return
-            if lines:
-                (log.warning if mail_failed else log.info)("outbox: %s", "; ".join(lines))
+            late = self._collect()
+        for d in late:  # a morning send that failed (every source down, say): now it can run
+            self.send(d, fire=self._last_fire(self.now()), why="late send")
+
+    def _collect(self) -> list[date]:
+        """Collect, retry due mail, and say which sends are late (missed more than LATE_AFTER
+        ago, within the grace: their job failed, e.g. every source was down at send time)."""
+        settings = self.reload()
+        now = self.now()
+        try:
+            report = pipeline.collect(
+                settings, self.state, now=now, wait=JOB_WAIT, on_wait=self._waiting("collect")
+            )
+        except BusyError as exc:
+            log.warning("collect: skipped: %s", exc)
+            return []
+        except DigestError as exc:
+            log.error("collect: failed: %s", exc)
+            return []
+        log.info("collect: %s", pipeline.collect_line(report))
+        try:
+            lines, mail_failed = pipeline.retry_outbox(settings, self.state, self.out, now=now, wait=JOB_WAIT)
+            with Store(self.state) as store:
+                last_send = store.job("send").fire
+        except DigestError as exc:
+            log.error("outbox: %s", exc)
+            return []
+        if lines:
+            (log.warning if mail_failed else log.info)("outbox: %s", "; ".join(lines))
+        if report.error:
+            return []
+        sched = settings.schedule
+        send = parse_schedule(sched.send)
+        newest = last_fire(send, settings.timezone, now)
+        if newest is None or now - newest < LATE_AFTER:
+            return []  # the regular send job is about to run, or runs now
+        return missed_sends(send, settings.timezone, last_send, now, sched.grace, sched.catch_up)
 
     def send(self, day: date | None = None, fire: datetime | None = None, why: str = "send") -> None:
         with self._job(why):
@@ -150,7 +177,10 @@ class _Service:
                 return
             if report.error:
                 log.error(
-                    "%s %s: %s; nothing was sent (retried at the next send)", why, report.day, report.error
+                    "%s %s: %s; nothing was sent (tried again after the next successful collect)",
+                    why,
+                    report.day,
+                    report.error,
                 )
                 return
             mail = [ln.removeprefix("e-mail: ") for ln in report.deliveries if ln.startswith("e-mail:")]

@@ -297,3 +297,63 @@ def test_logs_are_in_the_configured_zone(
     first = sched.text().splitlines()[0]
     assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d E[SD]T INFO schedule: ", first), first
     assert "(America/New_York)" in first
+
+
+def test_sigterm_stops_a_digest_run_with_one_line_and_frees_the_state(
+    server: LoopbackServer, smtp: tuple[Handler, int], tmp_path: Path, procs: list[Proc]
+) -> None:
+    _, port = smtp
+    sources = config(tmp_path, server, port, '{collect: every 60 min, send: "0 7 * * *"}')
+    server.routes["/feed.xml"].delay = 20.0
+    run = Proc(tmp_path, "run", ["run", "--sources", str(sources), "--state", "state.sqlite", "--out", "out"])
+    procs.append(run)
+    wait_for(lambda: server.hits("/feed.xml") >= 1, 60, "the collect to start")
+    assert run.stop() == 143
+    text = run.text()
+    assert "digest: stopped by SIGTERM; nothing is lost" in text and "Traceback" not in text
+    with Store(tmp_path / "state.sqlite") as store:
+        assert store.lease("runner") is None and store.sealed(datetime.now(KST).date()) is None
+
+
+def test_a_morning_send_that_failed_runs_after_the_next_good_collect(
+    server: LoopbackServer, smtp: tuple[Handler, int], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """07:00: every source is down, nothing is sent. 08:00: the sources are back; the collect
+    job sends the morning's digest instead of leaving the day without one."""
+    from digest import service
+    from digest.config import load_settings
+
+    handler, port = smtp
+    clock = [datetime(2024, 6, 13, 7, 0, tzinfo=KST)]
+    sources = config(tmp_path, server, port, '{collect: every 60 min, send: "0 7 * * *"}')
+    server.add("/feed.xml", fresh_feed(clock[0]))
+    with Store(tmp_path / "state.sqlite") as store:  # yesterday's send went fine
+        fire = datetime(2024, 6, 12, 7, 0, tzinfo=KST)
+        store.job_finished("send", fire, True, "sent", 1.0, fire)
+    svc = service._Service(
+        str(sources),
+        str(tmp_path / "state.sqlite"),
+        str(tmp_path / "out"),
+        load_settings(sources),
+        lambda: clock[0],
+    )
+    feed = server.routes.pop("/feed.xml")
+    with caplog.at_level("INFO", logger="digest"):
+        svc.send()  # 07:00, the feed answers 404
+        assert handler.received == []
+        clock[0] = datetime(2024, 6, 13, 7, 5, tzinfo=KST)
+        server.routes["/feed.xml"] = feed
+        svc.collect()  # 07:05: the regular send may still be on its way; not late yet
+        assert handler.received == []
+        clock[0] = datetime(2024, 6, 13, 8, 0, tzinfo=KST)
+        svc.collect()
+        assert delivered(handler) == READERS
+        clock[0] = datetime(2024, 6, 13, 9, 0, tzinfo=KST)
+        svc.collect()
+    assert delivered(handler) == READERS, "once"
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(
+        "every source failed; nothing was sent (tried again after the next successful collect)" in m
+        for m in messages
+    )
+    assert any(m.startswith("late send 2024-06-13: 1 story, 2 mail(s) sent") for m in messages)
