@@ -17,11 +17,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import __version__, pipeline
+from . import __version__, pipeline, signals
 from .config import load_settings
 from .errors import BusyError, ConfigError, DigestError, InterruptedRun, UsageError
 from .lease import describe
@@ -159,14 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
 @contextmanager
 def _signals() -> Iterator[None]:
     """SIGTERM (and SIGINT) end the job in progress cleanly: each stage is crash-safe, so
-    abandoning it loses nothing."""
-
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        raise InterruptedRun(signal.Signals(signum).name)
+    abandoning it loses nothing; a mail the relay is answering is finished first."""
 
     previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     for s in previous:
-        signal.signal(s, stop)
+        signal.signal(s, signals.stop)  # held back while a message is on the wire
     try:
         yield
     finally:

@@ -126,21 +126,24 @@ def _schedule(d: dict[str, Any], where: str) -> ScheduleSettings:
     catch_up = d.get("catch_up", "one")
     if catch_up not in ("one", "each_day"):
         raise ConfigError(where, "schedule.catch_up", f"must be 'one' or 'each_day', not {catch_up!r}")
-    grace = _duration(d.get("grace", "12 h"), where, "schedule.grace")
+    grace = _duration(d.get("grace", "12 h"), where, "schedule.grace", most=timedelta(days=7))
     return ScheduleSettings(collect=texts["collect"], send=texts["send"], catch_up=catch_up, grace=grace)
 
 
-def _duration(value: object, where: str, key: str) -> timedelta:
-    """`36 h`, `90 min`, `2 days`, `30 s` (or a bare number of hours)."""
+def _duration(value: object, where: str, key: str, most: timedelta = timedelta(days=3650)) -> timedelta:
+    """`36 h`, `90 min`, `2 days`, `30 s` (or a bare number of hours), at most `most`."""
+    seconds: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return timedelta(hours=value)
-    m = _DURATION.match(value) if isinstance(value, str) else None
-    if m is None or int(m.group(1)) <= 0:
+        seconds = float(value) * 3600
+    elif isinstance(value, str) and (m := _DURATION.match(value)) and int(m.group(1)) > 0:
+        seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2).lower()[0]]
+    if seconds is None:
         raise ConfigError(
             where, key, f"must be a duration such as '36 h', '90 min' or '2 days', not {value!r}"
         )
-    unit = m.group(2).lower()
-    return timedelta(seconds=int(m.group(1)) * _UNIT_SECONDS[unit[0]])
+    if seconds > most.total_seconds():
+        raise ConfigError(where, key, f"must be at most {most.days} days, not {value!r}")
+    return timedelta(seconds=seconds)
 
 
 def _examples(value: object, where: str, base_dir: Path | None) -> str | None:
@@ -338,7 +341,8 @@ def _email(value: object, where: str, env: Mapping[str, str], base_dir: Path) ->
     for r in recipients:
         if not _EMAIL.match(r):
             raise ConfigError(where, f"{k}.recipients", f"not an e-mail address: {r!r}")
-    recipients = list(dict.fromkeys(recipients))
+    # One mailbox, one reader: A@Example.com and a@example.com are the same address.
+    recipients = list(dict.fromkeys(r.lower() for r in recipients))
     smtp = value.get("smtp") or {}
     if not isinstance(smtp, dict):
         raise ConfigError(where, f"{k}.smtp", "must be a mapping")

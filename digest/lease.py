@@ -25,10 +25,13 @@ from .errors import BusyError, StorageError
 from .models import LeaseHolder
 from .storage import Store
 
-__all__ = ["DEFAULT_TTL", "Lease", "describe", "hold", "is_stale"]
+__all__ = ["DEFAULT_TTL", "Lease", "describe", "hold", "is_stale", "new_owner", "owner", "owner_gone"]
 
 DEFAULT_TTL = 60.0
 _POLL = 0.25
+
+
+_live: set[str] = set()  # the owner names this process is using right now
 
 
 def _pid_alive(pid: int) -> bool:
@@ -41,9 +44,41 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def new_owner() -> str:
+    """A name for a lease holder or an outbox claimant: ``host:pid:token``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+@contextmanager
+def owner() -> Iterator[str]:
+    """An owner name, known as alive to this process for the duration of the block."""
+    name = new_owner()
+    _live.add(name)
+    try:
+        yield name
+    finally:
+        _live.discard(name)
+
+
+def owner_gone(name: str | None) -> bool:
+    """Is the process behind an owner name gone? Known only on this host: a dead pid, or our own
+    pid with a token we are not using (a restarted container reuses pid 1)."""
+    if not name:
+        return True
+    parts = name.rsplit(":", 2)
+    if len(parts) != 3:
+        return False
+    host, pid, _token = parts
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return name not in _live
+    return not _pid_alive(int(pid))
+
+
 def is_stale(holder: LeaseHolder) -> bool:
     """A holder on this host whose process no longer exists (killed, crashed)."""
-    return holder.host == socket.gethostname() and not _pid_alive(holder.pid)
+    return owner_gone(holder.owner)
 
 
 def describe(holder: LeaseHolder, tz: str | None = None) -> str:
@@ -104,24 +139,24 @@ def hold(
 ) -> Iterator[Lease]:
     """Hold the lease `name` for the duration of the block (BusyError if it cannot be had)."""
     host, pid = socket.gethostname(), os.getpid()
-    owner = f"{host}:{pid}:{uuid.uuid4().hex[:12]}"
-    deadline = time.monotonic() + max(0.0, wait)
-    said = False
-    while True:
-        holder = store.take_lease(name, owner, host, pid, job, time.time(), ttl, stale=is_stale)
-        if holder is None:
-            break
-        if time.monotonic() >= deadline:
-            raise BusyError(str(store.path), f"another digest process holds it ({describe(holder, tz)})")
-        if not said:
-            on_wait(holder)
-            said = True
-        time.sleep(min(_POLL, max(0.0, deadline - time.monotonic())) or _POLL)
-    lease = Lease(store.path, name, owner, ttl)
-    lease.start()
-    try:
-        yield lease
-    finally:
-        lease.stop()
-        with contextlib.suppress(StorageError):  # else it expires by itself
-            store.release_lease(name, owner)
+    with owner() as me:
+        deadline = time.monotonic() + max(0.0, wait)
+        said = False
+        while True:
+            holder = store.take_lease(name, me, host, pid, job, time.time(), ttl, stale=is_stale)
+            if holder is None:
+                break
+            if time.monotonic() >= deadline:
+                raise BusyError(str(store.path), f"another digest process holds it ({describe(holder, tz)})")
+            if not said:
+                on_wait(holder)
+                said = True
+            time.sleep(_POLL)
+        lease = Lease(store.path, name, me, ttl)
+        lease.start()
+        try:
+            yield lease
+        finally:
+            lease.stop()
+            with contextlib.suppress(StorageError):  # else it expires by itself
+                store.release_lease(name, me)

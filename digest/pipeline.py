@@ -24,11 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import socket
 import tempfile
 import time as timer
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -39,11 +36,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import yaml
 
-from . import assemble, extract, korean, learn, render, stories, themes
+from . import assemble, extract, korean, learn, render, signals, stories, themes
 from .charset import decode_html
 from .deliver import email as email_delivery
 from .deliver import site as site_delivery
 from .errors import (
+    BusyError,
     ConfigError,
     DeliveryError,
     DigestError,
@@ -55,7 +53,7 @@ from .errors import (
 )
 from .fetch import Fetcher, make_client
 from .fsutil import atomic_write
-from .lease import hold
+from .lease import Lease, hold, owner, owner_gone
 from .models import (
     Article,
     Digest,
@@ -80,6 +78,7 @@ LEAD_CHARS = 400  # how much of the text after the title is analysed into morphe
 FULL_CONTENT_MIN_CHARS = 200  # a feed's own content shorter than this is treated as a summary
 RUNNER = "runner"  # the lease collect, send and run take
 CLAIM_SECONDS = 600  # a claimed outbox row not finished by then is presumed abandoned
+NO_LONGER_A_READER = "no longer a reader"
 BACKOFF_FIRST = timedelta(minutes=5)  # a temporary mail failure is retried after 5, 15, 45 … min
 BACKOFF_MAX = timedelta(hours=6)
 
@@ -146,7 +145,6 @@ def run(
     no_send: bool = False,
     now: datetime | None = None,
     client: httpx.AsyncClient | None = None,
-    log: Callable[[str], None] = lambda _msg: None,
     backfill: timedelta | None = None,
     wait: float = 0.0,
     on_wait: Callable[[LeaseHolder], None] = lambda _h: None,
@@ -157,16 +155,34 @@ def run(
     """Collect, then send the digest for `day` (default: today in the configured zone).
     Never raises for a bad source; raises DigestError for a bad state, date or output folder."""
     progress = progress or Silent()
-    tz = ZoneInfo(settings.timezone)
-    now = (now or datetime.now(tz)).astimezone(tz)
-    day = day or now.date()
-    _check_day(day, now)
+    clock = _clock(settings, now)
+    start = clock.start
+    day = day or start.date()
+    _check_day(day, start)
     out = _check_out(Path(out_dir))
-    with Store(state_path) as store, hold(store, RUNNER, "run", wait, on_wait=on_wait, tz=settings.timezone):
-        collected = _collect_job(settings, store, now, day, client, progress, backfill)
+    with (
+        Store(state_path) as store,
+        hold(store, RUNNER, "run", wait, on_wait=on_wait, tz=settings.timezone) as lease,
+    ):
+        collected = _collect_job(settings, store, start, day, client, progress, backfill)
         if collected.error:
-            return RunReport(day, collected.sources, None, (), False, error=collected.error)
-        sent = _send_job(settings, store, out, day, now, no_send, backfill, progress, retry_now, fire)
+            # Nothing to build from; mail still owed from earlier digests goes anyway.
+            lines, failed = (
+                ([], False) if no_send else _deliver(settings, store, out, clock, False, progress, lease)
+            )
+            return RunReport(
+                day,
+                collected.sources,
+                None,
+                (),
+                False,
+                tuple(lines),
+                error=collected.error,
+                delivery_failed=failed,
+            )
+        sent = _send_job(
+            settings, store, out, day, clock, no_send, backfill, progress, retry_now, fire, lease
+        )
     return RunReport(
         day,
         collected.sources,
@@ -191,13 +207,13 @@ def collect(
     progress: Progress | None = None,
 ) -> CollectReport:
     """Fetch every enabled source and store what is new; nothing is built or sent."""
-    tz = ZoneInfo(settings.timezone)
-    now = (now or datetime.now(tz)).astimezone(tz)
+    clock = _clock(settings, now)
     with (
         Store(state_path) as store,
         hold(store, RUNNER, "collect", wait, on_wait=on_wait, tz=settings.timezone),
     ):
-        return _collect_job(settings, store, now, now.date(), client, progress or Silent(), None)
+        moment = clock.start
+        return _collect_job(settings, store, moment, moment.date(), client, progress or Silent(), None)
 
 
 def send(
@@ -215,14 +231,17 @@ def send(
     fire: datetime | None = None,
 ) -> SendReport:
     """Build (or reproduce), seal and deliver the digest for `day`; retry earlier failed mail."""
-    tz = ZoneInfo(settings.timezone)
-    now = (now or datetime.now(tz)).astimezone(tz)
-    day = day or now.date()
-    _check_day(day, now)
+    clock = _clock(settings, now)
+    start = clock.start
+    day = day or start.date()
+    _check_day(day, start)
     out = _check_out(Path(out_dir))
-    with Store(state_path) as store, hold(store, RUNNER, "send", wait, on_wait=on_wait, tz=settings.timezone):
+    with (
+        Store(state_path) as store,
+        hold(store, RUNNER, "send", wait, on_wait=on_wait, tz=settings.timezone) as lease,
+    ):
         return _send_job(
-            settings, store, out, day, now, no_send, backfill, progress or Silent(), retry_now, fire
+            settings, store, out, day, clock, no_send, backfill, progress or Silent(), retry_now, fire, lease
         )
 
 
@@ -234,13 +253,31 @@ def retry_outbox(
     wait: float = 0.0,
 ) -> tuple[list[str], bool]:
     """Deliver the outbox rows that are due (a temporary failure whose backoff has passed)."""
-    tz = ZoneInfo(settings.timezone)
-    now = (now or datetime.now(tz)).astimezone(tz)
+    clock = _clock(settings, now)
     with Store(state_path) as store:
         if not store.outbox(statuses=("pending", "retry", "sending")):
             return [], False
         with hold(store, RUNNER, "send", wait, tz=settings.timezone) as lease:
-            return _deliver(settings, store, Path(out_dir), now, lease.owner, False, Silent())
+            return _deliver(settings, store, Path(out_dir), clock, False, Silent(), lease)
+
+
+class Clock:
+    """A job's clock. `start` is `now` (the real time unless a test or the service injects one):
+    what the job records as its time (items' first_seen, the digest's generated_at and seal).
+    Called, it advances with the real time that passes — waiting for the lease, collecting,
+    sending a long list — so claims and backoffs are never dated in the past."""
+
+    def __init__(self, settings: Settings, now: datetime | None) -> None:
+        tz = ZoneInfo(settings.timezone)
+        self.start = (now or datetime.now(tz)).astimezone(tz)
+        self._began = timer.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=timer.monotonic() - self._began)
+
+
+def _clock(settings: Settings, now: datetime | None) -> Clock:
+    return Clock(settings, now)
 
 
 def _check_day(day: date, now: datetime) -> None:
@@ -524,14 +561,16 @@ def _send_job(
     store: Store,
     out: Path,
     day: date,
-    now: datetime,
+    clock: Clock,
     no_send: bool,
     backfill: timedelta | None,
     progress: Progress,
     retry_now: bool,
     fire: datetime | None,
+    lease: Lease | None,
 ) -> SendReport:
     started = timer.monotonic()
+    now = clock.start
     if not no_send:
         store.job_started("send", now)
     progress.start("assemble")
@@ -542,27 +581,29 @@ def _send_job(
         outputs = sealed.outputs or _legacy_outputs(settings, store, out, day, now)
         reproduced = True
         progress.finish(
-            "assemble", f"{day}: sealed on {sealed.sealed_at:%Y-%m-%d %H:%M}, written again as it was"
+            "assemble", f"{day}: sealed on {sealed.sealed_at:%Y-%m-%d %H:%M %Z}, written again as it was"
         )
     else:
         assembled = _assemble(settings, store, day, now, backfill)
         digest, story_of_item = assembled.digest, assembled.story_of_item
         outputs = render.render_all(digest, settings, render.make_environment())
         reproduced = False
-        progress.finish(
-            "assemble",
-            f"{day}: {len(story_of_item)} item(s) in {digest.story_count} stor{'y' if digest.story_count == 1 else 'ies'}",
-        )
+        progress.finish("assemble", f"{day}: {len(story_of_item)} item(s) in {_stories(digest.story_count)}")
     files = _write_outputs(out, day, outputs)
     sections = _sections(outputs)
     email = settings.email
-    mail_stories = _mail_stories(outputs, email.include_other)
+    if sealed is not None and sealed.mail_stories is not None:
+        mail_stories = sealed.mail_stories
+    else:
+        mail_stories = _mail_stories(outputs, email.include_other)
+    subject = _subject(settings, day, outputs, sealed, digest)
     lines: list[str] = []
     failed = False
 
     if no_send:
         if email.enabled:
-            lines.append(_write_eml(settings, out, day, outputs, sealed, now))
+            when = sealed.sealed_at if sealed else now
+            lines.append(_write_eml(settings, out, day, outputs, subject, when))
         return SendReport(
             day,
             sections,
@@ -586,7 +627,7 @@ def _send_job(
             stories=digest.story_count,
             items=len(story_of_item),
             outputs=outputs,
-            subject=render.email_subject(digest, email, settings.title),
+            subject=subject,
             mail_stories=mail_stories,
         )
         if not store.seal_digest(record, story_of_item, email.recipients if mailing else (), now):
@@ -602,7 +643,7 @@ def _send_job(
     if email.enabled and not mailing:
         lines.append(f"e-mail: nothing new for {day}: no mail (delivery.email.send_empty is off)")
 
-    mail_lines, mail_failed = _deliver(settings, store, out, now, _claimant(), retry_now, progress, focus=day)
+    mail_lines, mail_failed = _deliver(settings, store, out, clock, retry_now, progress, lease, focus=day)
     lines += mail_lines
     failed |= mail_failed
     if settings.site_dir:
@@ -617,15 +658,22 @@ def _send_job(
     seconds = timer.monotonic() - started
     shown = sum(n for _, n in sections)
     outcome = (
-        f"{day}: {shown} stor{'y' if shown == 1 else 'ies'}"
+        f"{day}: {_stories(shown)}"
         + (" (sealed earlier)" if reproduced else "")
         + ("; delivery failed" if failed else "")
         + f" ({seconds:.1f} s)"
     )
-    store.job_finished("send", datetime.now(now.tzinfo), True, outcome, seconds, fire or now)
+    # The send a scheduler stands for, or today's when a person sends today's digest; sending an
+    # old date by hand says nothing about this morning's send (a catch-up must still run).
+    stands_for = fire or (now if day == now.date() else None)
+    store.job_finished("send", clock(), True, outcome, seconds, stands_for)
     return SendReport(
         day, sections, tuple(files), True, reproduced, mail_stories, tuple(lines), failed, digest, seconds
     )
+
+
+def _stories(n: int) -> str:
+    return f"{n} {'story' if n == 1 else 'stories'}"
 
 
 def _assemble(
@@ -686,58 +734,30 @@ def _mail_stories(outputs: dict[str, str], include_other: bool) -> int:
 
 
 def _write_eml(
-    settings: Settings,
-    out: Path,
-    day: date,
-    outputs: dict[str, str],
-    sealed: SealedDigest | None,
-    now: datetime,
+    settings: Settings, out: Path, day: date, outputs: dict[str, str], subject: str, when: datetime
 ) -> str:
     email = settings.email
     outbox = out / day.isoformat() / "outbox"
-    subject = _subject(settings, day, outputs, sealed)
     for r in email.recipients:
-        msg = email_delivery.build_message(
-            subject, outputs, email, r, day, sealed.sealed_at if sealed else now
-        )
+        msg = email_delivery.build_message(subject, outputs, email, r, day, when)
         email_delivery.write_eml(msg, outbox / f"{_safe_name(r)}.eml")
     return f"--no-send: {len(email.recipients)} message(s) written to {outbox}"
 
 
-def _subject(settings: Settings, day: date, outputs: dict[str, str], sealed: SealedDigest | None) -> str:
+def _subject(
+    settings: Settings, day: date, outputs: dict[str, str], sealed: SealedDigest | None, digest: Digest | None
+) -> str:
+    """The mail's subject: as sealed; else from the digest; else (a digest sealed before subjects
+    were kept) from its outputs."""
     if sealed is not None and sealed.subject:
         return sealed.subject
-    stories_in_mail = _mail_stories(outputs, settings.email.include_other)
-    values = {"title": settings.title, "date": render.ko_date(day), "stories": str(stories_in_mail)}
-    text = settings.email.subject
-    for key, value in values.items():
-        text = text.replace("{" + key + "}", value)
-    return render.oneline(text)
+    if digest is not None:
+        return render.email_subject(digest, settings.email, settings.title)
+    stories = _mail_stories(outputs, settings.email.include_other)
+    return render.subject_line(settings.email.subject, settings.title, day, stories)
 
 
 # --------------------------------------------------------------------------- the outbox
-
-
-def _claimant() -> str:
-    """Who claims outbox rows: host:pid:token (a dead pid on this host frees its claims at once)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
-def _owner_gone(owner: str | None) -> bool:
-    """A claim made by a process on this host that no longer exists."""
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def backoff(attempts: int) -> timedelta:
@@ -750,125 +770,141 @@ def _deliver(
     settings: Settings,
     store: Store,
     out: Path,
-    now: datetime,
-    owner: str,
+    clock: Callable[[], datetime],
     retry_now: bool,
     progress: Progress,
+    lease: Lease | None,
     focus: date | None = None,
 ) -> tuple[list[str], bool]:
     """Send every outbox row that is due, oldest digest first. Returns report lines and whether
-    any delivery failed."""
+    any delivery failed.
+
+    Due: pending rows, retries whose backoff has passed (all of them when a person asked:
+    `retry_now`), claims left by a process that is gone — and every waiting retry of a reader
+    who has a due row, so nobody gets day 2's digest before day 1's.
+    """
     email = settings.email
+    tz = ZoneInfo(settings.timezone)
+    now = clock()
     lines: list[str] = []
-    open_rows = store.outbox(statuses=("pending", "retry", "sending"))
     readers = {r.lower() for r in email.recipients}
+    store.restore_readers(readers, now)  # a reader removed and added back is owed what was cancelled
     due: list[OutboxEntry] = []
     waiting: list[OutboxEntry] = []
-    for e in open_rows:
+    for e in store.outbox(statuses=("pending", "retry", "sending")):
         if e.recipient.lower() not in readers:
-            store.cancel(e.date, e.recipient, "no longer a reader", now)
-            lines.append(f"e-mail: {e.date}: {e.recipient} is no longer a reader; not sent")
+            store.cancel(e.date, e.recipient, NO_LONGER_A_READER, now)
+            lines.append(f"e-mail: {e.date}: {e.recipient} is {NO_LONGER_A_READER}; not sent")
         elif e.status == "retry" and not retry_now and e.next_attempt is not None and e.next_attempt > now:
             waiting.append(e)
         elif (
             e.status == "sending"
             and e.claimed_until is not None
             and e.claimed_until > now
-            and not _owner_gone(e.claimed_by)
+            and not owner_gone(e.claimed_by)
         ):
             waiting.append(e)  # another process is sending it right now
         else:
             due.append(e)
+    owed = {e.recipient for e in due}
+    late = [e for e in waiting if e.status == "retry" and e.recipient in owed]
+    waiting = [e for e in waiting if e not in late]
+    due = sorted(due + late, key=lambda e: (e.date, e.recipient))
     failed = False
     if due:
         progress.start("deliver", total=len(due))
-        messages: dict[date, tuple[SealedDigest | None, dict[str, str] | None]] = {}
+        cache: dict[date, tuple[SealedDigest | None, dict[str, str] | None]] = {}
         current: list[OutboxEntry] = []
         sent_count = 0
 
         def build(e: OutboxEntry) -> EmailMessage | None:
-            if e.date not in messages:
+            if e.date not in cache:
                 sealed = store.sealed(e.date)
-                outputs = (sealed.outputs if sealed else None) or _files(out, e.date)
-                messages[e.date] = (sealed, outputs)
-            sealed, outputs = messages[e.date]
+                cache[e.date] = (sealed, (sealed.outputs if sealed else None) or _files(out, e.date))
+            sealed, outputs = cache[e.date]
             if sealed is None or outputs is None:
                 return None
-            subject = _subject(settings, e.date, outputs, sealed)
+            subject = _subject(settings, e.date, outputs, sealed, None)
             return email_delivery.build_message(
                 subject, outputs, email, e.recipient, e.date, sealed.sealed_at
             )
 
-        started = timer.monotonic()
-
-        def clock() -> datetime:
-            """The run's clock: `now` advanced by the real time since delivery began (a long
-            list of readers must not outlive its claims)."""
-            return now + timedelta(seconds=timer.monotonic() - started)
-
-        def claimed() -> Iterator[tuple[str, EmailMessage]]:
+        def claimed(me: str) -> Iterator[tuple[str, EmailMessage]]:
             for e in due:
+                if lease is not None and lease.lost.is_set():
+                    raise BusyError(
+                        str(store.path), "this process lost the lease (it stalled past its expiry)"
+                    )
                 moment = clock()
                 until = moment + timedelta(seconds=CLAIM_SECONDS)
+                force = retry_now or e in late
                 if not store.claim(
-                    e.date, e.recipient, owner, until, moment, ignore_backoff=retry_now, stale=_owner_gone
+                    e.date, e.recipient, me, until, moment, ignore_backoff=force, stale=owner_gone
                 ):
                     continue  # taken by another process a moment ago
+                current[:] = [e]
                 msg = build(e)
                 if msg is None:
                     store.finish(
-                        e.date, e.recipient, owner, "failed", now, "the digest's mail cannot be rebuilt"
+                        e.date, e.recipient, me, "failed", clock(), "the digest's mail cannot be rebuilt"
                     )
                     lines.append(
                         f"e-mail: {e.date}: FAILED for {e.recipient}: the digest's mail cannot be rebuilt"
                     )
+                    current.clear()
                     continue
-                current[:] = [e]
-                yield e.recipient, msg
+                # From handing the message to the relay until its outcome is recorded, a stop
+                # signal waits: the relay may accept a message we gave up on.
+                with signals.held():
+                    yield e.recipient, msg
+                current.clear()
 
-        def on_sent(recipient: str) -> None:
-            nonlocal sent_count
-            e = current[0]
-            store.finish(e.date, recipient, owner, "sent", clock())
-            sent_count += 1
-            lines.append(f"e-mail: {e.date}: sent to {recipient}")
-            progress.advance("deliver")
+        with owner() as me:
 
-        def on_failed(recipient: str, reason: str, permanent: bool) -> None:
-            nonlocal failed
-            e = current[0]
-            failed = True
-            if permanent:
-                store.finish(e.date, recipient, owner, "failed", clock(), reason)
-                lines.append(
-                    f"e-mail: {e.date}: FAILED for {recipient}: {reason} "
-                    "(permanent: not retried; `digest send --retry-failed` once it is fixed)"
-                )
-            else:
-                when = clock() + backoff(e.attempts + 1)
-                store.finish(e.date, recipient, owner, "retry", clock(), reason, next_attempt=when)
-                lines.append(
-                    f"e-mail: {e.date}: FAILED for {recipient}: {reason} "
-                    f"(temporary: retried on a later run, from {when:%Y-%m-%d %H:%M %Z})"
-                )
-            progress.advance("deliver")
+            def on_sent(recipient: str) -> None:
+                nonlocal sent_count
+                e = current[0]
+                store.finish(e.date, recipient, me, "sent", clock())
+                sent_count += 1
+                lines.append(f"e-mail: {e.date}: sent to {recipient}")
+                progress.advance("deliver")
 
-        try:
-            email_delivery.send_messages(claimed(), email, on_sent=on_sent, on_failed=on_failed)
-        except BaseException:
-            # Interrupted (SIGTERM, Ctrl-C) with a row claimed: it goes again on the next run.
-            for e in current:
-                store.finish(e.date, e.recipient, owner, "retry", now, "interrupted", count_attempt=False)
-            raise
+            def on_failed(recipient: str, reason: str, permanent: bool) -> None:
+                nonlocal failed
+                e = current[0]
+                failed = True
+                if permanent:
+                    store.finish(e.date, recipient, me, "failed", clock(), reason)
+                    lines.append(
+                        f"e-mail: {e.date}: FAILED for {recipient}: {reason} "
+                        "(permanent: not retried; `digest send --retry-failed` once it is fixed)"
+                    )
+                else:
+                    when = (clock() + backoff(e.attempts + 1)).astimezone(tz)
+                    store.finish(e.date, recipient, me, "retry", clock(), reason, next_attempt=when)
+                    lines.append(
+                        f"e-mail: {e.date}: FAILED for {recipient}: {reason} "
+                        f"(temporary: retried on a later run, from {when:%Y-%m-%d %H:%M %Z})"
+                    )
+                progress.advance("deliver")
+
+            try:
+                email_delivery.send_messages(claimed(me), email, on_sent=on_sent, on_failed=on_failed)
+            except BaseException:
+                # Stopped or failed with a row claimed and not handed over: it goes on the next run.
+                for e in current:
+                    store.finish(
+                        e.date, e.recipient, me, "retry", clock(), "interrupted", count_attempt=False
+                    )
+                raise
         progress.finish("deliver", f"{sent_count} of {len(due)} message(s) sent")
-    if waiting:
-        retry = [e for e in waiting if e.status == "retry"]
-        if retry:
-            first = min(e.next_attempt for e in retry if e.next_attempt is not None)
-            lines.append(
-                f"e-mail: {len(retry)} message(s) waiting to be retried from {first:%Y-%m-%d %H:%M %Z} "
-                f"(last error: {retry[0].last_error})"
-            )
+    retry = [e for e in waiting if e.status == "retry" and e.next_attempt is not None]
+    if retry:
+        first = min(e.next_attempt for e in retry if e.next_attempt is not None).astimezone(tz)
+        lines.append(
+            f"e-mail: {len(retry)} message(s) waiting to be retried from {first:%Y-%m-%d %H:%M %Z} "
+            f"(last error: {retry[0].last_error})"
+        )
     if focus is not None and email.enabled and not due:
         rows = store.outbox(day=focus)
         if rows and all(r.status == "sent" for r in rows):
@@ -941,14 +977,14 @@ def preview_stories(
     tz = ZoneInfo(settings.timezone)
     now = datetime.now(tz)
     day = day or now.date()
-    with Store(state_path, create=False) as store:
+    with Store(state_path, readonly=True) as store:
         digest = _assemble(settings, store, day, now).digest
     return [(story, sec.id) for sec in digest.sections for story in sec.stories]
 
 
 def publish_site(settings: Settings, state_path: str | Path, out_dir: Path, site_dir: Path) -> list[Path]:
     """Write the static site from the sealed digests under `out_dir` (not --no-send previews)."""
-    with Store(state_path, create=False) as store:
+    with Store(state_path, readonly=True) as store:
         issued = store.digest_dates()
     return site_delivery.publish(out_dir, site_dir, settings.title, settings.base_url, only=issued)
 
@@ -965,7 +1001,7 @@ def explain(
     settings: Settings, state_path: str | Path, key: str, day: date | None = None
 ) -> Explanation | None:
     """Why a story (by id, or by the URL of one of its items) is where it is."""
-    with Store(state_path, create=False) as store:
+    with Store(state_path, readonly=True) as store:
         item = store.item_by_url(stories.canonical_url(key)) if "://" in key else None
         if item is not None and item.issued_on is not None:
             day = item.issued_on
@@ -1001,7 +1037,7 @@ class Status:
 def status(state_path: str | Path) -> Status:
     """What the state says: the last collect and send, items waiting, the outbox, who holds the
     lease, each source's last result, the sealed digests."""
-    with Store(state_path, create=False) as store:
+    with Store(state_path, readonly=True) as store:
         waiting, backlog_count = store.count_waiting()
         holder = store.lease(RUNNER)
         if holder is not None and (holder.expires < timer.time()):

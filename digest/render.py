@@ -31,7 +31,7 @@ from markupsafe import Markup
 from digest.errors import ConfigError, DigestError
 from digest.models import Digest, EmailSettings, Item, Settings, Story, ThemeSection
 
-__all__ = ["digest_to_dict", "email_subject", "make_environment", "render_all"]
+__all__ = ["digest_to_dict", "email_subject", "make_environment", "render_all", "subject_line"]
 
 OTHER = "other"
 TEXT_WIDTH = 72
@@ -327,7 +327,7 @@ def render_all(digest: Digest, settings: Settings, env: jinja2.Environment) -> d
     )
     page = env.get_template("page.html.j2").render(context, body=Markup(body))
 
-    mail_sections = _email_sections(digest, settings.email)
+    mail_sections = digest.mail_sections(settings.email.include_other)
     mail_context = context | {
         "sections": mail_sections,
         "story_count": sum(len(s.stories) for s in mail_sections),
@@ -352,17 +352,14 @@ def render_all(digest: Digest, settings: Settings, env: jinja2.Environment) -> d
 
 def email_subject(digest: Digest, email: EmailSettings, title: str) -> str:
     """The Subject from ``EmailSettings.subject`` ({title}, {date}, {stories}) as one safe line."""
-    values = {
-        "title": title,
-        "date": ko_date(digest.date),
-        "stories": str(sum(len(s.stories) for s in _email_sections(digest, email))),
-    }
-    subject = re.sub(r"\{(title|date|stories)\}", lambda m: values[m.group(1)], email.subject)
-    return oneline(subject)
+    stories = sum(len(s.stories) for s in digest.mail_sections(email.include_other))
+    return subject_line(email.subject, title, digest.date, stories)
 
 
-def _email_sections(digest: Digest, email: EmailSettings) -> tuple[ThemeSection, ...]:
-    return tuple(s for s in digest.sections if s.id != OTHER or email.include_other)
+def subject_line(template: str, title: str, day: date, stories: int) -> str:
+    """A subject template filled in once, left to right: a title holding ``{date}`` stays as it is."""
+    values = {"title": title, "date": ko_date(day), "stories": str(stories)}
+    return oneline(re.sub(r"\{(title|date|stories)\}", lambda m: values[m.group(1)], template))
 
 
 def _unsubscribe_url(target: str | None) -> str:

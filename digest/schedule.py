@@ -352,8 +352,8 @@ def missed_sends(
     """The digest dates to send at start-up for sends missed in (last_send, now].
 
     Never sent, nothing missed, or the newest missed fire older than grace: []. Otherwise "one":
-    [now's local date]; "each_day": the local dates of the missed fires, oldest first, the newest
-    max_days of them.
+    [the local date of the newest missed fire] (one digest carrying everything waiting);
+    "each_day": the local dates of the missed fires, oldest first, the newest max_days of them.
     """
     _require_aware(now, "now")
     if grace < timedelta(0):
@@ -375,7 +375,10 @@ def missed_sends(
     if recent is None or _utc(recent) > _utc(now):
         return []  # the newest missed fire is too old: the next regular send carries its items
     if catch_up == "one":
-        return [now.astimezone(zone).date()]
+        # The date the newest missed send stood for: a 20:00 send caught up at 01:00 is the
+        # evening's digest, not the next day's (which its own send will bring).
+        newest = last_fire(send, tz, now) if isinstance(send, Cron) else None
+        return [(newest or now).astimezone(zone).date()]
     days: deque[date] = deque(maxlen=max_days)
     fire: datetime | None = first
     for _ in range(MAX_FIRES):

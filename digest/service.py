@@ -93,6 +93,7 @@ class _Service:
         self.zone = ZoneInfo(settings.timezone)
         self.busy = threading.Lock()  # held while a job runs
         self.current = ""
+        self.stopping = threading.Event()  # set by a stop signal: queued jobs do not start
 
     def now(self) -> datetime:
         return self.clock() if self.clock is not None else datetime.now(self.zone)
@@ -114,6 +115,8 @@ class _Service:
         return said
 
     def collect(self) -> None:
+        if self.stopping.is_set():
+            return
         with self._job("collect"):
             late = self._collect()
         for d in late:  # a morning send that failed (every source down, say): now it can run
@@ -154,6 +157,8 @@ class _Service:
         return missed_sends(send, settings.timezone, last_send, now, sched.grace, sched.catch_up)
 
     def send(self, day: date | None = None, fire: datetime | None = None, why: str = "send") -> None:
+        if self.stopping.is_set():
+            return
         with self._job(why):
             settings = self.reload()
             now = self.now()
@@ -312,6 +317,7 @@ def _serve(sources: str, state: str, out: str, settings: Settings, store: Store)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         stopping.append(signal.Signals(signum).name)
+        service.stopping.set()
         if len(stopping) == 1:
             threading.Thread(target=scheduler.shutdown, kwargs={"wait": False}, daemon=True).start()
         else:

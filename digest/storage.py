@@ -178,28 +178,40 @@ class Store:
     empty state that would treat every feed as news.
     """
 
-    def __init__(self, path: str | Path, create: bool = True) -> None:
+    def __init__(self, path: str | Path, create: bool = True, readonly: bool = False) -> None:
         self.path = Path(path)
+        create = create and not readonly
         parent = self.path.parent
-        if not parent.is_dir():
-            raise StorageError(f"{self.path}: the folder {parent} does not exist (create it first)")
-        if self.path.is_dir():
+        try:
+            if not parent.is_dir():
+                raise StorageError(f"{self.path}: the folder {parent} does not exist (create it first)")
+            is_dir, exists = self.path.is_dir(), self.path.exists()
+        except OSError as exc:
+            raise StorageError(f"{self.path}: cannot open the state file: {exc.strerror or exc}") from None
+        if is_dir:
             raise StorageError(f"{self.path}: is a folder, not a state file")
-        if not create and not self.path.exists():
+        if not create and not exists:
             raise StorageError(
                 f"{self.path}: no state file here (run `digest collect` or `digest run` first)"
             )
         try:
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            if readonly:  # looking only (status, stories …): a state we may not write is fine
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+            else:
+                self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except sqlite3.Error as exc:
             raise StorageError(f"{self.path}: cannot open the state file: {exc}") from exc
         try:
             self._db.row_factory = sqlite3.Row
             self._check_kind()
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            if readonly:
+                self._check_current()
+            else:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
         except sqlite3.DatabaseError as exc:
             self._db.close()
             text = str(exc)
@@ -267,6 +279,18 @@ class Store:
             f"{self.path}: cannot open the state file: it is not a digest state "
             f"(an SQLite database with other tables: {', '.join(sorted(tables)[:5]) or 'none'})"
         )
+
+    def _check_current(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version != SCHEMA_VERSION:
+            raise StorageError(
+                f"{self.path}: state schema version {version}, this digest reads {SCHEMA_VERSION}: "
+                + (
+                    "upgrade digest"
+                    if version > SCHEMA_VERSION
+                    else "run `digest collect` once to upgrade it"
+                )
+            )
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
@@ -501,13 +525,8 @@ class Store:
         rows = self._x("SELECT date FROM digests WHERE sealed_at IS NOT NULL ORDER BY date")
         return [date.fromisoformat(r[0]) for r in rows]
 
-    def last_sealed(self, before: date | None = None) -> date | None:
-        q = "SELECT MAX(date) FROM digests WHERE sealed_at IS NOT NULL"
-        row = (
-            self._x(q + " AND date < ?", (before.isoformat(),)).fetchone()
-            if before
-            else self._x(q).fetchone()
-        )
+    def last_sealed(self) -> date | None:
+        row = self._x("SELECT MAX(date) FROM digests WHERE sealed_at IS NOT NULL").fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     # ------------------------------------------------------------------ outbox
@@ -603,6 +622,21 @@ class Store:
                 "WHERE date = ? AND recipient = ? AND status IN ('pending', 'retry', 'failed')",
                 (reason, now.isoformat(), day.isoformat(), recipient),
             )
+
+    def restore_readers(
+        self, readers: Iterable[str], now: datetime, reason: str = "no longer a reader"
+    ) -> int:
+        """Rows cancelled because their reader had left, for readers who are back: pending again."""
+        names = sorted({r.lower() for r in readers})
+        if not names:
+            return 0
+        with self._tx() as db:
+            cur = db.execute(
+                f"UPDATE outbox SET status = 'pending', next_attempt = NULL, updated_at = ? "
+                f"WHERE status = 'cancelled' AND last_error = ? AND lower(recipient) IN ({','.join('?' * len(names))})",
+                (now.isoformat(), reason, *names),
+            )
+            return cur.rowcount
 
     def reset_failed(self, now: datetime) -> int:
         """Permanent failures back to pending (the reader's address or mailbox was fixed)."""
@@ -844,9 +878,10 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def _iso_bound(moment: datetime, direction: int) -> str:
-    """An ISO string that, compared as text, lies safely beyond `moment` in `direction` for any
-    offset between -14:00 and +14:00 (a prefilter; the exact comparison is done on values)."""
-    return (moment + direction * timedelta(days=1)).replace(tzinfo=None).isoformat()
+    """An ISO string that, compared as text with ISO times in any offset (-12:00 to +14:00:
+    26 hours apart at most, whatever the digest's zone), lies beyond `moment` in `direction`.
+    A prefilter: the exact comparison is done on values, by `assemble.takes`."""
+    return (moment + direction * timedelta(days=2)).replace(tzinfo=None).isoformat()
 
 
 def _reason(exc: sqlite3.Error) -> str:

@@ -99,6 +99,13 @@ def test_shipped_sources_yaml_spells_out_the_defaults() -> None:
         (MINIMAL + "schedule: {at: '07:00'}\n", "schedule.at", "unknown key"),
         (MINIMAL + "digest: {first_run_window: -3 h}\n", "digest.first_run_window", "duration"),
         (
+            MINIMAL + "digest: {first_run_window: 999999 days}\n",
+            "digest.first_run_window",
+            "at most 3650 days",
+        ),
+        (MINIMAL + "digest: {first_run_window: 99999999999 days}\n", "digest.first_run_window", "at most"),
+        (MINIMAL + "schedule: {grace: 30 days}\n", "schedule.grace", "at most 7 days"),
+        (
             MINIMAL + "delivery:\n  email:\n    send_empty: sometimes\n",
             "delivery.email.send_empty",
             "true or false",
@@ -179,3 +186,10 @@ def test_theme_precedence_and_examples_file(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as info:
             load_settings(write(tmp_path, MINIMAL + bad))
         assert info.value.key == key
+
+
+def test_addresses_are_one_reader_whatever_their_case(tmp_path: Path) -> None:
+    s = load_settings(
+        write(tmp_path, MINIMAL + "delivery:\n  email:\n    recipients: [Kim@Example.com, kim@example.com]\n")
+    )
+    assert s.email.recipients == ("kim@example.com",)

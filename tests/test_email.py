@@ -248,6 +248,13 @@ def test_a_5xx_for_an_address_is_permanent_a_4xx_or_a_dead_server_temporary(
     assert sent == [] and permanent == {"a@example.com": False, "b@example.com": False}
 
 
+def test_a_host_name_idna_refuses_is_a_temporary_failure_not_a_crash() -> None:
+    email = _settings(25, smtp_host="mail..example.com")
+    sent, failed, permanent = _send_classified(_messages(email), email)
+    assert sent == [] and permanent == {"a@example.com": False, "b@example.com": False}
+    assert all(reason.startswith("SMTP mail..example.com:25: ") for reason in failed.values())
+
+
 def test_no_messages_opens_no_connection() -> None:
     calls: list[str] = []
     email = _settings(_free_port())  # a connection attempt would fail and be reported

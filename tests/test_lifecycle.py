@@ -270,6 +270,53 @@ def test_readers_added_after_a_seal_get_it_and_removed_ones_do_not(
     r = run_at(sources, tmp_path, DAY1, at(DAY1, 9))
     assert sorted(rcpt for rcpt, _ in got(handler)) == ["a@example.com", "c@example.com"]
     assert any("b@example.com is no longer a reader" in line for line in r.deliveries)
+    # b comes back the next day (an editor had the readers file half-written, say): b is owed
+    # day 1's digest, and gets it before day 2's.
+    serve_day(server, "day2")
+    sources.write_text(
+        sources.read_text("utf-8").replace("c@example.com]", "c@example.com, b@example.com]"), "utf-8"
+    )
+    run_at(sources, tmp_path, DAY2, at(DAY2, 7))
+    b = [day for rcpt, day in got(handler) if rcpt == "b@example.com"]
+    assert b == ["2024-06-12", "2024-06-13"]
+    assert sorted(got(handler)).count(("a@example.com", "2024-06-12")) == 1
+
+
+def test_a_readers_older_mail_goes_before_the_new_one_whatever_its_backoff(
+    server: LoopbackServer, smtp: tuple[Handler, Controller], tmp_path: Path
+) -> None:
+    """The relay was down all of day 1 and is back just before day 2's scheduled send: day 1's
+    row is still in its backoff, yet it goes first, not hours after day 2's."""
+    handler, controller = smtp
+    serve_day(server, "day1")
+    dead = _free_port()
+    sources = write_sources(tmp_path, server, mail_config(dead, ["a@example.com"]))
+    run_at(sources, tmp_path, DAY1, at(DAY1, 7))
+    for moment in (at(DAY1, 8), at(DAY1, 12), at(DAY1, 20), at(DAY2, 3)):  # the service's retries, failing
+        pipeline.retry_outbox(load_settings(sources), tmp_path / "state.sqlite", tmp_path / "out", now=moment)
+    with Store(tmp_path / "state.sqlite") as store:
+        row = store.outbox(DAY1)[0]
+        assert row.status == "retry" and row.attempts == 5
+        assert row.next_attempt is not None and row.next_attempt > at(DAY2, 7), "still backing off at 07:00"
+    serve_day(server, "day2")
+    sources.write_text(sources.read_text("utf-8").replace(str(dead), str(controller.port)), "utf-8")
+    run_at(sources, tmp_path, DAY2, at(DAY2, 7))  # a scheduled send: backoff respected (retry_now off)
+    assert got(handler) == [("a@example.com", "2024-06-12"), ("a@example.com", "2024-06-13")]
+
+
+def test_a_job_clock_moves_with_real_time() -> None:
+    import time as time_module
+
+    clock = pipeline.Clock(load_settings_minimal(), at(DAY1, 7))
+    first = clock()
+    time_module.sleep(0.05)
+    assert clock.start == at(DAY1, 7) and clock() - first >= timedelta(seconds=0.05)
+
+
+def load_settings_minimal() -> Any:
+    from digest.config import settings_from_dict
+
+    return settings_from_dict({"sources": [{"name": "a", "url": "http://127.0.0.1:9/f.xml"}]}, "t.yaml", {})
 
 
 def test_no_send_on_a_sealed_date_writes_it_as_sealed_and_sends_nothing(
@@ -543,7 +590,7 @@ while not Path({str(tmp_path)!r}, "go").exists():  # start together
     time.sleep(0.01)
 with Store({str(tmp_path / "state.sqlite")!r}) as store:
     lines, _ = pipeline._deliver(settings, store, Path({str(tmp_path / "out")!r}),
-                                 datetime.now(ZoneInfo("Asia/Seoul")), pipeline._claimant(), True, Silent())
+                                 lambda: datetime.now(ZoneInfo("Asia/Seoul")), True, Silent(), None)
 print(sum(": sent to " in line for line in lines))
 """
         procs = [
@@ -566,3 +613,27 @@ print(sum(": sent to " in line for line in lines))
         assert sorted(r for m in handler.received for r in m.rcpt_tos) == readers
     finally:
         controller.stop()
+
+
+def test_status_only_reads_the_state(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12")) == 0
+    state = tmp_path / "s.sqlite"
+    with sqlite3.connect(state) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = state.read_bytes()
+    capsys.readouterr()
+    assert cli.main(["status", "--sources", str(sources), "--state", str(state)]) == 0
+    assert state.read_bytes() == before
+    # A state an older digest wrote is not migrated by a command that only looks.
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as db:
+        from digest.storage import MIGRATIONS
+
+        MIGRATIONS[1](db)
+        db.execute("PRAGMA user_version = 1")
+    assert cli.main(["status", "--sources", str(sources), "--state", str(old)]) == 1
+    assert "run `digest collect` once to upgrade it" in capsys.readouterr().err

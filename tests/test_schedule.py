@@ -311,10 +311,11 @@ def test_newest_missed_send_beyond_grace_sends_nothing(catch_up: CatchUp) -> Non
     assert missed_sends(DAILY, SEOUL, last, at(SEOUL, 2024, 6, 4, 9), HOURS_2, catch_up) != []
 
 
-def test_one_uses_todays_date_each_day_uses_the_scheduled_date() -> None:
+def test_one_uses_the_date_the_newest_missed_send_stood_for() -> None:
     late = Cron("0 23 * * *")
     last, now = at(SEOUL, 2024, 6, 2, 23), at(SEOUL, 2024, 6, 4, 0, 30)  # missed 06-03 23:00
-    assert missed_sends(late, SEOUL, last, now, HOURS_2, "one") == [date(2024, 6, 4)]
+    # The evening's digest, caught up after midnight, is 06-03's: 06-04's comes at 06-04 23:00.
+    assert missed_sends(late, SEOUL, last, now, HOURS_2, "one") == [date(2024, 6, 3)]
     assert missed_sends(late, SEOUL, last, now, HOURS_2, "each_day") == [date(2024, 6, 3)]
 
 

@@ -357,3 +357,40 @@ def test_a_morning_send_that_failed_runs_after_the_next_good_collect(
         for m in messages
     )
     assert any(m.startswith("late send 2024-06-13: 1 story, 2 mail(s) sent") for m in messages)
+
+
+def test_sigterm_while_the_relay_answers_waits_for_the_answer_and_sends_nobody_twice(
+    server: LoopbackServer, tmp_path: Path, procs: list[Proc]
+) -> None:
+    """A relay that takes two seconds over DATA (content scanning): a SIGTERM in that time must
+    not record the mail as unsent, or the next run sends it again."""
+    import asyncio
+    from typing import Any
+
+    class Slow(Handler):
+        in_data = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            self.in_data += 1
+            await asyncio.sleep(2.0)
+            return await super().handle_DATA(server, session, envelope)
+
+    handler = Slow()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        sources = config(tmp_path, server, controller.port, '{collect: every 60 min, send: "0 7 * * *"}')
+        args = ["run", "--sources", str(sources), "--state", "state.sqlite", "--out", "out"]
+        first = Proc(tmp_path, "first", args)
+        procs.append(first)
+        wait_for(lambda: handler.in_data >= 1, 60, "the first message's DATA")
+        time.sleep(0.3)
+        assert first.stop() == 143
+        assert "stopped by SIGTERM" in first.text() and "Traceback" not in first.text()
+        assert [m.rcpt_tos for m in handler.received] == [[READERS[0]]], "the one in flight was finished"
+        again = Proc(tmp_path, "again", args)
+        procs.append(again)
+        assert again.popen.wait(timeout=120) == 0, again.text()
+        assert delivered(handler) == READERS, "r1 once, r2 on the second run"
+    finally:
+        controller.stop()

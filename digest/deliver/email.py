@@ -129,7 +129,7 @@ def send_messages(
         return
     try:
         smtp = _connect(email)
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, UnicodeError) as exc:  # UnicodeError: a host IDNA refuses
         reason = f"SMTP {email.smtp_host}:{email.smtp_port}: {_reason(exc)}"
         _fail_rest(first, pending, reason, on_failed)
         return
