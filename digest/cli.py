@@ -14,7 +14,7 @@ import signal
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -213,10 +213,6 @@ def _on_wait(holder: LeaseHolder, wait: float, tz: str) -> None:
     print(f"digest: the state is busy ({describe(holder, tz)}); waiting up to {wait:g} s", file=sys.stderr)
 
 
-def _progress() -> Progress:
-    return for_stream(sys.stderr)
-
-
 def _prepare(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.sources)
     from .extract import require_fallback
@@ -241,11 +237,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK if all(r.published for r in reports) else EXIT_FAILED
     settings = _prepare(args)
     _retry_failed(args, settings)
-    progress = _progress()
-    try:
+    with closing(for_stream(sys.stderr)) as progress:
         report = pipeline.run(settings, args.state, args.out, args.date, **_sending(args, settings, progress))
-    finally:
-        progress.close()
     print_report(report)
     if report.error:
         print(f"digest: {report.error}; nothing was sent", file=sys.stderr)
@@ -255,8 +248,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _collect(args: argparse.Namespace) -> int:
     settings = _prepare(args)
-    progress = _progress()
-    try:
+    with closing(for_stream(sys.stderr)) as progress:
         report = pipeline.collect(
             settings,
             args.state,
@@ -264,8 +256,6 @@ def _collect(args: argparse.Namespace) -> int:
             on_wait=lambda h: _on_wait(h, args.wait, settings.timezone),
             progress=progress,
         )
-    finally:
-        progress.close()
     print_sources(report.sources)
     if report.error:
         print(f"digest: {report.error}", file=sys.stderr)
@@ -276,13 +266,10 @@ def _collect(args: argparse.Namespace) -> int:
 def _send(args: argparse.Namespace) -> int:
     settings = load_settings(args.sources)
     _retry_failed(args, settings)
-    progress = _progress()
-    try:
+    with closing(for_stream(sys.stderr)) as progress:
         report = pipeline.send(
             settings, args.state, args.out, args.date, **_sending(args, settings, progress)
         )
-    finally:
-        progress.close()
     print(f"digest for {report.day.isoformat()}")
     print_digest(report.sections, report.files, report.sealed and not args.no_send, report.reproduced)
     for line in report.deliveries:

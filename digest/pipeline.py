@@ -155,16 +155,10 @@ def run(
     """Collect, then send the digest for `day` (default: today in the configured zone).
     Never raises for a bad source; raises DigestError for a bad state, date or output folder."""
     progress = progress or Silent()
-    clock = _clock(settings, now)
-    start = clock.start
-    day = day or start.date()
-    _check_day(day, start)
-    out = _check_out(Path(out_dir))
-    with (
-        Store(state_path) as store,
-        hold(store, RUNNER, "run", wait, on_wait=on_wait, tz=settings.timezone) as lease,
-    ):
-        collected = _collect_job(settings, store, start, day, client, progress, backfill)
+    clock = Clock(settings, now)
+    day = day or clock.start.date()
+    with _sending_job(settings, state_path, out_dir, day, clock, "run", wait, on_wait) as (store, out, lease):
+        collected = _collect_job(settings, store, clock, day, client, progress, backfill)
         if collected.error:
             # Nothing to build from; mail still owed from earlier digests goes anyway.
             lines, failed = (
@@ -207,13 +201,12 @@ def collect(
     progress: Progress | None = None,
 ) -> CollectReport:
     """Fetch every enabled source and store what is new; nothing is built or sent."""
-    clock = _clock(settings, now)
+    clock = Clock(settings, now)
     with (
         Store(state_path) as store,
         hold(store, RUNNER, "collect", wait, on_wait=on_wait, tz=settings.timezone),
     ):
-        moment = clock.start
-        return _collect_job(settings, store, moment, moment.date(), client, progress or Silent(), None)
+        return _collect_job(settings, store, clock, clock.start.date(), client, progress or Silent(), None)
 
 
 def send(
@@ -231,14 +224,12 @@ def send(
     fire: datetime | None = None,
 ) -> SendReport:
     """Build (or reproduce), seal and deliver the digest for `day`; retry earlier failed mail."""
-    clock = _clock(settings, now)
-    start = clock.start
-    day = day or start.date()
-    _check_day(day, start)
-    out = _check_out(Path(out_dir))
-    with (
-        Store(state_path) as store,
-        hold(store, RUNNER, "send", wait, on_wait=on_wait, tz=settings.timezone) as lease,
+    clock = Clock(settings, now)
+    day = day or clock.start.date()
+    with _sending_job(settings, state_path, out_dir, day, clock, "send", wait, on_wait) as (
+        store,
+        out,
+        lease,
     ):
         return _send_job(
             settings, store, out, day, clock, no_send, backfill, progress or Silent(), retry_now, fire, lease
@@ -253,7 +244,7 @@ def retry_outbox(
     wait: float = 0.0,
 ) -> tuple[list[str], bool]:
     """Deliver the outbox rows that are due (a temporary failure whose backoff has passed)."""
-    clock = _clock(settings, now)
+    clock = Clock(settings, now)
     with Store(state_path) as store:
         if not store.outbox(statuses=("pending", "retry", "sending")):
             return [], False
@@ -276,15 +267,29 @@ class Clock:
         return self.start + timedelta(seconds=timer.monotonic() - self._began)
 
 
-def _clock(settings: Settings, now: datetime | None) -> Clock:
-    return Clock(settings, now)
-
-
-def _check_day(day: date, now: datetime) -> None:
+@contextlib.contextmanager
+def _sending_job(
+    settings: Settings,
+    state_path: str | Path,
+    out_dir: str | Path,
+    day: date,
+    clock: Clock,
+    job: str,
+    wait: float,
+    on_wait: Callable[[LeaseHolder], None],
+) -> Iterator[tuple[Store, Path, Lease]]:
+    """What `run` and `send` check before they touch anything (the date, the output folder),
+    then the state and its runner lease."""
     try:
-        assemble.check_date(day, now.date())
+        assemble.check_date(day, clock.start.date())
     except ValueError as exc:
         raise UsageError(f"--date {exc}") from None
+    out = _check_out(Path(out_dir))
+    with (
+        Store(state_path) as store,
+        hold(store, RUNNER, job, wait, on_wait=on_wait, tz=settings.timezone) as lease,
+    ):
+        yield store, out, lease
 
 
 def _check_out(out: Path) -> Path:
@@ -306,13 +311,14 @@ def _check_out(out: Path) -> Path:
 def _collect_job(
     settings: Settings,
     store: Store,
-    now: datetime,
+    clock: Clock,
     day: date,
     client: httpx.AsyncClient | None,
     progress: Progress,
     backfill: timedelta | None,
 ) -> CollectReport:
     started = timer.monotonic()
+    now = clock.start
     store.job_started("collect", now)
     sources = [s for s in settings.sources if s.enabled]
     window = max(settings.first_run_window, backfill) if backfill else settings.first_run_window
@@ -323,7 +329,7 @@ def _collect_job(
     report = CollectReport(tuple(reports), seconds)
     line = collect_line(report)
     progress.finish("collect", line)
-    store.job_finished("collect", datetime.now(now.tzinfo), report.error is None, line, seconds)
+    store.job_finished("collect", clock(), report.error is None, line, seconds)
     return report
 
 
@@ -590,12 +596,9 @@ def _send_job(
         reproduced = False
         progress.finish("assemble", f"{day}: {len(story_of_item)} item(s) in {_stories(digest.story_count)}")
     files = _write_outputs(out, day, outputs)
-    sections = _sections(outputs)
     email = settings.email
-    if sealed is not None and sealed.mail_stories is not None:
-        mail_stories = sealed.mail_stories
-    else:
-        mail_stories = _mail_stories(outputs, email.include_other)
+    sections, counted = _counts(outputs, email.include_other)
+    mail_stories = sealed.mail_stories if sealed is not None and sealed.mail_stories is not None else counted
     subject = _subject(settings, day, outputs, sealed, digest)
     lines: list[str] = []
     failed = False
@@ -636,7 +639,7 @@ def _send_job(
             again = store.sealed(day)
             if again is not None and again.outputs is not None:
                 files = _write_outputs(out, day, again.outputs)
-                sections = _sections(again.outputs)
+                sections, _ = _counts(again.outputs, email.include_other)
             reproduced = True
     elif mailing:
         store.enqueue(day, email.recipients, now)  # readers added since it was sealed get it too
@@ -715,22 +718,19 @@ def _write_outputs(out: Path, day: date, outputs: dict[str, str]) -> list[Path]:
 def _legacy_outputs(settings: Settings, store: Store, out: Path, day: date, now: datetime) -> dict[str, str]:
     """A digest sealed by a digest older than kept outputs: its files as they are, or rebuilt
     from the items it published."""
-    folder = out / day.isoformat()
-    names = ("digest.md", "digest.json", "email.html", "email.txt", "index.html")
-    if all((folder / n).is_file() for n in names):
-        return {n: (folder / n).read_text(encoding="utf-8") for n in names}
+    found = _files(out, day, ("digest.md", "digest.json", "email.html", "email.txt", "index.html"))
+    if found is not None:
+        return found
     digest = _assemble(settings, store, day, now).digest
     return render.render_all(digest, settings, render.make_environment())
 
 
-def _sections(outputs: dict[str, str]) -> tuple[tuple[str, int], ...]:
-    doc = json.loads(outputs["digest.json"])
-    return tuple((str(t["title"]), len(t["stories"])) for t in doc["themes"])
-
-
-def _mail_stories(outputs: dict[str, str], include_other: bool) -> int:
-    doc = json.loads(outputs["digest.json"])
-    return sum(len(t["stories"]) for t in doc["themes"] if t["id"] != "other" or include_other)
+def _counts(outputs: dict[str, str], include_other: bool) -> tuple[tuple[tuple[str, int], ...], int]:
+    """From the digest.json it wrote: (theme title, stories) per section, and the stories the mail holds."""
+    themes_ = json.loads(outputs["digest.json"])["themes"]
+    sections = tuple((str(t["title"]), len(t["stories"])) for t in themes_)
+    mail = sum(len(t["stories"]) for t in themes_ if t["id"] != "other" or include_other)
+    return sections, mail
 
 
 def _write_eml(
@@ -753,7 +753,7 @@ def _subject(
         return sealed.subject
     if digest is not None:
         return render.email_subject(digest, settings.email, settings.title)
-    stories = _mail_stories(outputs, settings.email.include_other)
+    _, stories = _counts(outputs, settings.email.include_other)
     return render.subject_line(settings.email.subject, settings.title, day, stories)
 
 
@@ -912,12 +912,13 @@ def _deliver(
     return lines, failed
 
 
-def _files(out: Path, day: date) -> dict[str, str] | None:
+def _files(
+    out: Path, day: date, names: tuple[str, ...] = ("email.txt", "email.html", "digest.json")
+) -> dict[str, str] | None:
+    """The outputs a run wrote under out/D, or None when one is missing or unreadable."""
     folder = out / day.isoformat()
     try:
-        return {
-            n: (folder / n).read_text(encoding="utf-8") for n in ("email.txt", "email.html", "digest.json")
-        }
+        return {n: (folder / n).read_text(encoding="utf-8") for n in names}
     except OSError:
         return None
 

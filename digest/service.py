@@ -24,6 +24,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -140,21 +141,27 @@ class _Service:
         log.info("collect: %s", pipeline.collect_line(report))
         try:
             lines, mail_failed = pipeline.retry_outbox(settings, self.state, self.out, now=now, wait=JOB_WAIT)
-            with Store(self.state) as store:
-                last_send = store.job("send").fire
+            if lines:
+                (log.warning if mail_failed else log.info)("outbox: %s", "; ".join(lines))
+            if report.error:
+                return []
+            newest = last_fire(parse_schedule(settings.schedule.send), settings.timezone, now)
+            if newest is None or now - newest < LATE_AFTER:
+                return []  # the regular send job is about to run, or runs now
+            return self.missed(now)
         except DigestError as exc:
             log.error("outbox: %s", exc)
             return []
-        if lines:
-            (log.warning if mail_failed else log.info)("outbox: %s", "; ".join(lines))
-        if report.error:
-            return []
-        sched = settings.schedule
-        send = parse_schedule(sched.send)
-        newest = last_fire(send, settings.timezone, now)
-        if newest is None or now - newest < LATE_AFTER:
-            return []  # the regular send job is about to run, or runs now
-        return missed_sends(send, settings.timezone, last_send, now, sched.grace, sched.catch_up)
+
+    def missed(self, now: datetime) -> list[date]:
+        """The digests owed because their scheduled send did not complete (machine off, every
+        source down), by the state's record of the last send: at start-up, and after a collect."""
+        with Store(self.state) as store:
+            last_send = store.job("send").fire
+        sched = self.settings.schedule
+        return missed_sends(
+            parse_schedule(sched.send), self.settings.timezone, last_send, now, sched.grace, sched.catch_up
+        )
 
     def send(self, day: date | None = None, fire: datetime | None = None, why: str = "send") -> None:
         if self.stopping.is_set():
@@ -214,28 +221,20 @@ class _Service:
         """The scheduled time the send running now stands for (the newest one not after now)."""
         return last_fire(parse_schedule(self.settings.schedule.send), self.settings.timezone, now) or now
 
-    def _job(self, name: str) -> _JobScope:
-        return _JobScope(self, name)
-
-
-class _JobScope:
-    def __init__(self, service: _Service, name: str) -> None:
-        self.service = service
-        self.name = name
-
-    def __enter__(self) -> None:
-        self.service.busy.acquire()
-        self.service.current = self.name
-
-    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> bool:
-        self.service.current = ""
-        self.service.busy.release()
-        if isinstance(error, Exception):  # a bug: one line, and the service goes on
-            log.error(
-                "%s: internal error: %s: %s", self.name, type(error).__name__, " ".join(str(error).split())
-            )
-            return True
-        return False
+    @contextmanager
+    def _job(self, name: str) -> Iterator[None]:
+        """One job at a time, named for a stop signal's line; a bug is one log line and the
+        service goes on."""
+        with self.busy:
+            self.current = name
+            try:
+                yield
+            except Exception as error:
+                log.error(
+                    "%s: internal error: %s: %s", name, type(error).__name__, " ".join(str(error).split())
+                )
+            finally:
+                self.current = ""
 
 
 def main(
@@ -296,14 +295,7 @@ def _serve(sources: str, state: str, out: str, settings: Settings, store: Store)
         },
     )
     now = service.now()
-    missed = missed_sends(
-        parse_schedule(sched.send),
-        settings.timezone,
-        store.job("send").fire,
-        now,
-        sched.grace,
-        sched.catch_up,
-    )
+    missed = service.missed(now)
     scheduler.add_job(service.collect, collect_trigger, id="collect", name="collect")
     scheduler.add_job(service.send, send_trigger, id="send", name="send")
     if missed:
