@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -204,14 +205,7 @@ class Store:
             raise StorageError(f"{self.path}: cannot open the state file: {exc}") from exc
         try:
             self._db.row_factory = sqlite3.Row
-            self._check_kind()
-            if readonly:
-                self._check_current()
-            else:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("PRAGMA foreign_keys=ON")
-                self._migrate()
+            self._set_up(readonly)
         except sqlite3.DatabaseError as exc:
             self._db.close()
             text = str(exc)
@@ -224,6 +218,34 @@ class Store:
         except StorageError:
             self._db.close()
             raise
+
+    def _set_up(self, readonly: bool) -> None:
+        """Check the file and bring it to the current schema.
+
+        Switching a new file to WAL can answer "database is locked" at once, without waiting on
+        the busy timeout, while another process is creating the same state; every step here is
+        safe to repeat, so a lock is retried until the same 30 s the connection waits elsewhere.
+        """
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._check_kind()
+                if readonly:
+                    self._check_current()
+                    return
+                if str(self._db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+                return
+            except (sqlite3.OperationalError, StorageError) as exc:
+                locked = "locked" in str(exc) or "busy" in str(exc)
+                if not locked or time.monotonic() > deadline:
+                    raise
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                time.sleep(0.05)
 
     def __enter__(self) -> Store:
         return self

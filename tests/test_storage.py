@@ -291,21 +291,31 @@ def test_a_version_2_state_keeps_its_deliveries_in_the_outbox(tmp_path: Path) ->
 
 
 def test_two_processes_creating_one_state_at_once_both_succeed(tmp_path: Path) -> None:
-    """Two schedulers (or a scheduler and a person) starting on a new state: the second waits
-    for the first's migration instead of failing on `table items already exists`."""
+    """Two schedulers (or a scheduler and a person) starting on a new state: the others wait
+    for the first's migration instead of failing on `table items already exists` or on
+    "database is locked" while the first switches the new file to WAL."""
     import subprocess
     import sys
+    import time
 
-    path = tmp_path / "new.sqlite"
-    code = f"from digest.storage import Store; Store({str(path)!r}).close(); print('ok')"
+    start = time.time() + 1.5  # every process opens at the same moment, after its imports
+    paths = [tmp_path / f"new{i}.sqlite" for i in range(3)]
+    code = (
+        "import sys, time\n"
+        "from digest.storage import Store\n"
+        f"time.sleep(max(0.0, {start!r} - time.time()))\n"
+        "Store(sys.argv[1]).close()\n"
+    )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for _ in range(4)
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE)
+        for path in paths
+        for _ in range(6)
     ]
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _, err in results]
-    with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * len(procs), [e for e in errors if e]
+    for path in paths:
+        with Store(path) as store:
+            assert store.schema_version == SCHEMA_VERSION
 
 
 def test_a_version_1_state_is_migrated_in_place(tmp_path: Path) -> None:
