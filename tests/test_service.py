@@ -199,6 +199,13 @@ def test_a_send_missed_while_the_machine_was_off_runs_once_at_start_up(
     handler, port = smtp
     sources = config(tmp_path, server, port, '{collect: every 60 min, send: "0 7 * * *", grace: 30 h}')
     now = datetime.now(KST)
+    # The catch-up digest is the missed morning's: it takes items up to the end of that day, so the
+    # feed's items are dated before the last missed 07:00 (items of "now" may already belong to
+    # the next day, between midnight and 07:00, and rightly wait for the next morning's mail).
+    missed = now.replace(hour=7, minute=0, second=0, microsecond=0)
+    if missed > now:
+        missed -= timedelta(days=1)
+    server.add("/feed.xml", fresh_feed(missed))
     with Store(tmp_path / "state.sqlite") as store:  # the last send ran two days ago
         store.job_finished("send", now - timedelta(days=2), True, "sent", 1.0, now - timedelta(days=2))
     sched = schedule(tmp_path, procs, sources)
