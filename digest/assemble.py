@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from . import stories, themes
 from .learn import Model
-from .models import Digest, Item, Settings, Story, ThemeSection
+from .models import OTHER, Digest, Item, Settings, Story, ThemeSection
 
 __all__ = [
     "CONTEXT_DAYS",
@@ -123,11 +123,11 @@ def build(
     for theme in settings.themes:
         ranked = themes.rank(by_theme.get(theme.id, []), now)
         shown = ranked[: settings.max_stories_per_theme]
-        consumed = ranked if theme.id == "other" else shown
+        consumed = ranked if theme.id == OTHER else shown
         for s in consumed:
             for it in s.items:
                 story_of_item[it.id] = s.id
-        if theme.id == "other" and settings.other_position == "hidden":
+        if theme.id == OTHER and settings.other_position == "hidden":
             continue
         sections.append(ThemeSection(theme.id, theme.title, theme.title_en, theme.description, tuple(shown)))
     digest = Digest(

@@ -10,6 +10,7 @@ SIGTERM (nothing is lost: the next run picks up where this one stopped).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import unicodedata
@@ -20,9 +21,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import __version__, pipeline, signals
+from . import __version__, pipeline, queries, signals
 from .config import load_settings
-from .errors import BusyError, ConfigError, DigestError, InterruptedRun, UsageError
+from .errors import BusyError, ConfigError, DigestError, InterruptedRun, UsageError, one_line
 from .lease import describe
 from .models import LeaseHolder, Settings, SourceReport
 from .progress import Progress, for_stream
@@ -207,6 +208,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("digest: interrupted; nothing is lost, the next run goes on from here", file=sys.stderr)
         return EXIT_SIGINT
+    except OSError as exc:  # a file or folder a user named, outside what the adapters check
+        print(f"digest: {one_line(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a bug of ours: one line, not a traceback (DIGEST_DEBUG=1 shows it)
+        if os.environ.get("DIGEST_DEBUG"):
+            raise
+        print(
+            f"digest: internal error ({type(exc).__name__}: {one_line(exc)}); nothing is lost. "
+            "Please report it, with the output of the same command run with DIGEST_DEBUG=1",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
 
 
 def _on_wait(holder: LeaseHolder, wait: float, tz: str) -> None:
@@ -337,14 +350,14 @@ def _publish(args: argparse.Namespace) -> int:
     if not site:
         print("digest: no site folder: pass --site DIR or set delivery.site.dir", file=sys.stderr)
         return EXIT_USAGE
-    files = pipeline.publish_site(settings, args.state, Path(args.out), Path(site))
+    files = queries.publish_site(settings, args.state, Path(args.out), Path(site))
     print(f"site: {len(files)} files in {site}; open {Path(site) / 'index.html'}")
     return EXIT_OK
 
 
 def _explain(args: argparse.Namespace) -> int:
     settings = load_settings(args.sources)
-    found = pipeline.explain(settings, args.state, args.story, args.date)
+    found = queries.explain(settings, args.state, args.story, args.date)
     if found is None:
         print(f"digest: no story {args.story!r} in that digest", file=sys.stderr)
         return EXIT_FAILED
@@ -366,7 +379,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _stories(args: argparse.Namespace) -> int:
     settings = load_settings(args.sources)
-    for story, theme in pipeline.preview_stories(settings, args.state, args.date):
+    for story, theme in queries.preview_stories(settings, args.state, args.date):
         print(f"[{theme}] {story.id}  {story.title}")
         print(
             f"    placement: {story.placement.theme} {story.placement.score:.1f} — "

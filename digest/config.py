@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError
-from .models import EmailSettings, FetchSettings, ScheduleSettings, Settings, Source, ThemeDef
+from .models import OTHER, EmailSettings, FetchSettings, ScheduleSettings, Settings, Source, ThemeDef
 from .schedule import parse_schedule
 
 DEFAULTS_PATH = importlib.resources.files("digest").joinpath("defaults.yaml")  # shipped in the package
@@ -251,7 +251,7 @@ def _themes(value: object, where: str) -> tuple[ThemeDef, ...]:
                 terms.append((str(term), _num(weight, where, f"{key}.terms.{term}")))
         else:
             raise ConfigError(where, f"{key}.terms", "must be a mapping of term: weight, or a list of terms")
-        if tid != "other" and not terms:
+        if tid != OTHER and not terms:
             raise ConfigError(where, f"{key}.terms", "a theme needs at least one term")
         exclude = t.get("exclude") or []
         if not isinstance(exclude, list) or not all(isinstance(e, str) and e.strip() for e in exclude):
@@ -272,10 +272,10 @@ def _themes(value: object, where: str) -> tuple[ThemeDef, ...]:
                 precedence=_int(t.get("precedence", 0), where, f"{key}.precedence"),
             )
         )
-    if "other" not in seen:
-        out.append(ThemeDef(id="other", title="그 밖의 소식", title_en="Other news"))
+    if OTHER not in seen:
+        out.append(ThemeDef(id=OTHER, title="그 밖의 소식", title_en="Other news"))
     # `other` is the catch-all: always last.
-    out.sort(key=lambda th: th.id == "other")
+    out.sort(key=lambda th: th.id == OTHER)
     return tuple(out)
 
 

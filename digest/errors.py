@@ -6,6 +6,19 @@ raised ``from`` the original, so nothing above an adapter knows which library is
 
 from __future__ import annotations
 
+import re
+
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(value: object, limit: int = 300) -> str:
+    """An error (or any value) as one line for a report, a log or the state: whitespace and
+    control characters collapsed, at most `limit` characters, never empty."""
+    text = _BREAKS.sub(" ", str(value) if value is not None else "").strip()
+    if not text:
+        text = type(value).__name__ if isinstance(value, BaseException) else "unknown error"
+    return text[:limit]
+
 
 class DigestError(Exception):
     """Root of every error digest raises on purpose."""

@@ -9,16 +9,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from email.message import Message
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .errors import FetchError
+from .errors import FetchError, one_line
 from .models import FetchSettings, Response, Validators
-
-Resolver = Callable[[str, int], "asyncio.Future[list[str]] | object"]
 
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 
@@ -219,5 +217,4 @@ class Fetcher:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return " ".join(text.split())[:200]
+    return one_line(exc, 200)

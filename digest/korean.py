@@ -26,12 +26,6 @@ class Morphs:
 
     tokens: tuple[tuple[str, str], ...]
 
-    def content(self) -> tuple[str, ...]:
-        return tuple(form for form, tag in self.tokens if tag in CONTENT_TAGS)
-
-    def proper_nouns(self) -> tuple[str, ...]:
-        return tuple(form for form, tag in self.tokens if tag == "NNP")
-
 
 @lru_cache(maxsize=1)
 def analyser() -> Any:

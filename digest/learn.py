@@ -9,16 +9,20 @@ item), so predicting costs no analysis; training on a few hundred items takes mi
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import yaml
 
+from .errors import ConfigError
 from .korean import CONTENT_TAGS
-from .models import Item
+from .models import OTHER, Item
 
-__all__ = ["Model", "features", "train"]
+__all__ = ["Model", "features", "read_examples", "train"]
 
 
 def features(item: Item) -> frozenset[str]:
@@ -46,7 +50,7 @@ class Model:
         """The story's most likely theme (items vote by mean probability), that probability, and
         the morphemes that weighed most for it, as `morpheme +weight`."""
         if not items:
-            return "other", 0.0, ()
+            return OTHER, 0.0, ()
         x = self._matrix(items)
         p = _softmax(x @ self.weights.T + self.bias).mean(axis=0)
         k = int(np.argmax(p))
@@ -103,3 +107,24 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z)
     out: np.ndarray = e / e.sum(axis=1, keepdims=True)
     return out
+
+
+def read_examples(path: Path) -> list[tuple[str, str]]:
+    """(URL or URL path, theme id) pairs from an examples file: YAML or JSON mapping URL → theme,
+    a list of {url, theme}, or JSON lines with `url` and `theme` (the corpus labels format)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), "examples", f"cannot read: {exc.strerror}") from exc
+    try:
+        if path.suffix == ".jsonl":
+            rows: object = [json.loads(line) for line in text.splitlines() if line.strip()]
+        else:
+            rows = yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(str(path), "examples", f"not YAML, JSON or JSON lines: {exc}") from exc
+    if isinstance(rows, dict):
+        return [(str(k), str(v)) for k, v in rows.items()]
+    if isinstance(rows, list) and all(isinstance(r, dict) and "url" in r and "theme" in r for r in rows):
+        return [(str(r["url"]), str(r["theme"])) for r in rows]
+    raise ConfigError(str(path), "examples", "expected a mapping URL → theme, or rows with url and theme")

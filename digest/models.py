@@ -80,6 +80,13 @@ class Article:
     author: str | None = None
 
 
+OTHER = "other"  # the id of the catch-all theme: stories no theme claims
+
+# How much of the text after the title is analysed into morphemes when an item is stored (its
+# lead); stories and themes read the same span.
+LEAD_CHARS = 400
+
+
 @dataclass(frozen=True)
 class NewItem:
     """An item ready to be stored: everything we know about one article."""
@@ -158,7 +165,7 @@ class Story:
     summary: str
     is_update: bool = False  # the story already appeared in an earlier digest
     earlier: tuple[Item, ...] = ()  # items of this story issued in earlier digests
-    placement: Placement = field(default_factory=lambda: Placement(theme="other", score=0.0))
+    placement: Placement = field(default_factory=lambda: Placement(theme=OTHER, score=0.0))
     evidence: tuple[str, ...] = ()  # why its items were joined
 
     @property
@@ -196,7 +203,7 @@ class Digest:
 
     def mail_sections(self, include_other: bool) -> tuple[ThemeSection, ...]:
         """The sections the e-mail shows: `other` only when asked for."""
-        return tuple(s for s in self.sections if s.id != "other" or include_other)
+        return tuple(s for s in self.sections if s.id != OTHER or include_other)
 
 
 @dataclass(frozen=True)
@@ -362,3 +369,24 @@ class Settings:
     # date are recorded as seen, not news (a first run does not mail years of backlog).
     first_run_window: timedelta = timedelta(hours=36)
     schedule: ScheduleSettings = ScheduleSettings()
+
+
+# --------------------------------------------------------------------------- state records
+# What callers hand the state and get back from it, by name rather than by tuple position.
+
+
+@dataclass(frozen=True)
+class SourceUpdate:
+    """A source's successful fetch, saved with its items: under this name and URL, these validators."""
+
+    name: str
+    url: str
+    validators: Validators
+
+
+@dataclass(frozen=True)
+class Known:
+    """Which of the canonical URLs and (source, guid) pairs asked about are already stored."""
+
+    urls: frozenset[str]
+    guids: frozenset[tuple[str, str]]

@@ -23,7 +23,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from .charset import decode_html
 from .dates import parse_date
-from .errors import ParseError
+from .errors import ParseError, one_line
 from .models import Entry, ParsedFeed
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.DOTALL)
@@ -206,4 +206,4 @@ def _clean_text(value: object) -> str:
 
 
 def _one_line(exc: object) -> str:
-    return _clean_text(exc)[:160] or "unknown error"
+    return one_line(exc, 160) if exc is not None else "unknown error"

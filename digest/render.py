@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
-import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -19,7 +18,6 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import css_inline
 import jinja2
@@ -28,17 +26,16 @@ import nh3
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
+from digest.digestjson import OTHER, DigestRecord, counts, ko_date, update_sentence, zone_named
 from digest.errors import ConfigError, DigestError
-from digest.models import Digest, EmailSettings, Item, Settings, Story, ThemeSection
+from digest.models import Digest, EmailSettings, Settings, Story
 
 __all__ = ["digest_to_dict", "email_subject", "make_environment", "render_all", "subject_line"]
 
-OTHER = "other"
 TEXT_WIDTH = 72
 TEMPLATE_PACKAGE = "digest.templates"  # the repository's templates/, shipped inside the package
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
 
-_WEEKDAYS = "월화수목금토일"
 _SPACE_RUN = re.compile(r"\s+")
 # C0/C1 controls, DEL, and the Unicode line/paragraph separators: never inside one line of output.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -180,11 +177,6 @@ def anchor(theme_id: str) -> str:
     return "theme-" + _ANCHOR_UNSAFE.sub("-", theme_id.lower())
 
 
-def ko_date(day: date) -> str:
-    """``2024년 6월 13일 (목)``."""
-    return f"{day.year}년 {day.month}월 {day.day}일 ({_WEEKDAYS[day.weekday()]})"
-
-
 def ko_day(day: date, today: date | None = None) -> str:
     """``6월 13일``; ``2020년 6월 13일`` when not in the year of `today` (the digest's date)."""
     if today is not None and day.year != today.year:
@@ -212,12 +204,7 @@ def outlets_ko(story: Story) -> str:
 
 def update_note(story: Story) -> str:
     """The sentence that says an update story continues an earlier one ("" when nothing to say)."""
-    issued = sorted({item.issued_on for item in story.earlier if item.issued_on})
-    if issued:
-        return f"{ko_date(issued[0])} 다이제스트에서 전한 소식에 이어지는 보도입니다."
-    if story.earlier:
-        return "앞서 전한 소식에 이어지는 보도입니다."
-    return ""
+    return update_sentence([item.issued_on for item in story.earlier])
 
 
 def display_width(text: str) -> int:
@@ -244,63 +231,8 @@ def wrap(text: str | None, indent: str = "", first: str | None = None, width: in
 
 
 def digest_to_dict(digest: Digest) -> dict[str, Any]:
-    """The JSON document (FORMAT.md's schema plus more fields), keys in a fixed order."""
-    return {
-        "date": digest.date.isoformat(),
-        "generated_at": digest.generated_at.isoformat(),
-        "title": digest.title,
-        "timezone": digest.timezone,
-        "themes": [_section_dict(section) for section in digest.sections],
-    }
-
-
-def _section_dict(section: ThemeSection) -> dict[str, Any]:
-    return {
-        "id": section.id,
-        "title": section.title,
-        "title_en": section.title_en,
-        "stories": [_story_dict(story) for story in section.stories],
-    }
-
-
-def _story_dict(story: Story) -> dict[str, Any]:
-    placement = story.placement
-    return {
-        "id": story.id,
-        "title": story.title,
-        "summary": story.summary,
-        "is_update": story.is_update,
-        "theme": placement.theme,
-        "secondary_themes": list(placement.secondary),
-        "score": placement.score,
-        "reasons": list(placement.reasons),
-        "outlets": list(story.outlets),
-        "items": [_item_dict(item, story) for item in story.items],
-        "earlier": [
-            {
-                "url": item.url,
-                "title": item.title,
-                "source": item.source,
-                "issued_on": item.issued_on.isoformat() if item.issued_on else None,
-            }
-            for item in story.earlier
-        ],
-        "evidence": list(story.evidence),
-    }
-
-
-def _item_dict(item: Item, story: Story) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "url": item.url,
-        "title": item.title,
-        "source": item.source,
-        "published": item.published.isoformat() if item.published else None,
-        "summary": item.summary,
-    }
-    if item.text:
-        record["text"] = item.text
-    record["story_id"] = item.story_id or story.id
-    return record
+    """The JSON document (FORMAT.md's schema plus more fields; see `digestjson`), keys in a fixed order."""
+    return DigestRecord.from_digest(digest).to_dict()
 
 
 # --------------------------------------------------------------------------- all outputs
@@ -327,11 +259,11 @@ def render_all(digest: Digest, settings: Settings, env: jinja2.Environment) -> d
     )
     page = env.get_template("page.html.j2").render(context, body=Markup(body))
 
-    mail_sections = digest.mail_sections(settings.email.include_other)
+    mailed = counts(digest.sections, settings.email.include_other)
     mail_context = context | {
-        "sections": mail_sections,
-        "story_count": sum(len(s.stories) for s in mail_sections),
-        "item_count": sum(len(story.items) for s in mail_sections for story in s.stories),
+        "sections": digest.mail_sections(settings.email.include_other),
+        "story_count": mailed.stories,
+        "item_count": mailed.items,
         "unsubscribe": _unsubscribe_url(settings.email.unsubscribe),
     }
     mail_html = css_inline.inline(
@@ -343,7 +275,7 @@ def render_all(digest: Digest, settings: Settings, env: jinja2.Environment) -> d
 
     return {
         "digest.md": md_text,
-        "digest.json": json.dumps(digest_to_dict(digest), ensure_ascii=False, indent=2) + "\n",
+        "digest.json": DigestRecord.from_digest(digest).to_json(),
         "email.html": mail_html,
         "email.txt": mail_text,
         "index.html": page,
@@ -352,8 +284,9 @@ def render_all(digest: Digest, settings: Settings, env: jinja2.Environment) -> d
 
 def email_subject(digest: Digest, email: EmailSettings, title: str) -> str:
     """The Subject from ``EmailSettings.subject`` ({title}, {date}, {stories}) as one safe line."""
-    stories = sum(len(s.stories) for s in digest.mail_sections(email.include_other))
-    return subject_line(email.subject, title, digest.date, stories)
+    return subject_line(
+        email.subject, title, digest.date, counts(digest.sections, email.include_other).stories
+    )
 
 
 def subject_line(template: str, title: str, day: date, stories: int) -> str:
@@ -371,6 +304,6 @@ def _unsubscribe_url(target: str | None) -> str:
 
 def _zone(name: str, settings: Settings) -> tzinfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(settings.path, "timezone", f"unknown time zone {name!r}") from exc
+        return zone_named(name)
+    except ValueError as exc:
+        raise ConfigError(settings.path, "timezone", str(exc)) from exc

@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from . import pipeline
+from . import pipeline, queries
+from .collect import collect_line
 from .config import load_settings
 from .errors import BusyError, ConfigError, DigestError
 from .lease import describe, hold
@@ -138,7 +139,7 @@ class _Service:
         except DigestError as exc:
             log.error("collect: failed: %s", exc)
             return []
-        log.info("collect: %s", pipeline.collect_line(report))
+        log.info("collect: %s", collect_line(report))
         try:
             lines, mail_failed = pipeline.retry_outbox(settings, self.state, self.out, now=now, wait=JOB_WAIT)
             if lines:
@@ -367,7 +368,7 @@ def _when(moment: datetime | None) -> str:
 
 def status_lines(settings: Settings, state: str) -> Iterator[str]:
     """`digest status`, line by line."""
-    st = pipeline.status(state)
+    st = queries.status(state)
     zone = ZoneInfo(settings.timezone)
     now = datetime.now(zone)
 
@@ -406,5 +407,8 @@ def status_lines(settings: Settings, state: str) -> Iterator[str]:
         else "lease: free (no job running)"
     )
     yield "sources:"
-    for name, last, checked, ok in st.sources:
-        yield f"  {name}: {last or '-'} (checked {checked or 'never'}; last ok {ok or 'never'})"
+    for src in st.sources:
+        yield (
+            f"  {src.name}: {src.last_status or '-'} "
+            f"(checked {src.last_checked or 'never'}; last ok {src.last_ok or 'never'})"
+        )

@@ -1,6 +1,5 @@
 """Same item, reprints and rewrites → stories. Pure functions on plain data.
 
-- `canonical_url` folds tracking parameters, fragments and case so one article is one item.
 - `cluster` groups a day's items (with recently published items as context, so follow-ups join
   their earlier story) by average-link agglomeration over a pairwise similarity built from
   character shingles (reprints: containment survives a new lead or a dropped paragraph) and
@@ -19,57 +18,14 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
+from .identity import normalize as _normalize
 from .korean import CONTENT_TAGS
-from .models import Item
+from .models import LEAD_CHARS, Item
 
-TRACKING_PARAMS = re.compile(
-    r"^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_ga|ref|ref_src|"
-    r"from|sns|share|nclick|ncid|ocid|cmpid|rss|feed)$",
-    re.IGNORECASE,
-)
-_WS = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w]", re.UNICODE)
-
-
-def canonical_url(url: str) -> str:
-    """One spelling per article: lower-case scheme and host, no default port, no fragment, no
-    tracking parameters (utm_*, fbclid …); parameters that identify the article (idxno …) stay."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower() or "http"
-    host = (parts.hostname or "").lower()
-    if host.startswith("www."):
-        host = host[4:]
-    port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
-    ]
-    path = parts.path or "/"
-    # http and https are the same article.
-    return urlunsplit(("http", netloc, path, urlencode(query), ""))
-
-
-def clean_url(url: str) -> str:
-    """The URL to show and store: tracking parameters and fragment removed, nothing else changed."""
-    parts = urlsplit(url.strip())
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not TRACKING_PARAMS.match(k)
-    ]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
-
-
-def content_hash(title: str, text: str) -> str:
-    """Exact-content hash: the same text under another URL is the same article."""
-    norm = _normalize(title) + "\n" + _normalize(text)
-    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
-
-
-def _normalize(text: str) -> str:
-    return _WS.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 # --------------------------------------------------------------------------- features
@@ -126,7 +82,6 @@ _SUFFIXES = sorted(
 )
 # A day of the month in a lead ("12일 오후", "14일 밝혔다"): the event's date.
 _DAY = re.compile(r"(?<![0-9.])([1-9]|[12][0-9]|3[01])일(?![간째])")
-LEAD_CHARS = 400  # the lead the stored morphs cover; the fallback tokens use the same
 FACT_TAGS = frozenset({"NNP", "SN", "SL", "SH"})
 _FACT_TOKEN = re.compile(r"[0-9A-Za-z]")  # without the analyser: numbers and Latin names only
 FACT_DF = 5  # a name or number shared by more than max(FACT_DF, FACT_SHARE × n) items is generic

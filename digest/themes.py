@@ -23,7 +23,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Protocol
 
-from .models import Item, Placement, Story, ThemeDef
+from .models import LEAD_CHARS, OTHER, Item, Placement, Story, ThemeDef
 
 __all__ = ["CORE_WEIGHT", "TITLE_WEIGHT", "Scorer", "ThemeScore", "explain", "place", "rank", "score_item"]
 
@@ -38,7 +38,6 @@ CORE_WEIGHT = 3.0
 STRONG_RULE = 2.0
 # ... and only when it is at least this sure (its mean probability over the story's items).
 MODEL_CONFIDENCE = 0.6
-LEAD_CHARS = 400  # the stored morphemes cover the title and this much of the body (pipeline)
 _SPACES = re.compile(r"[\s·ㆍ\-_/]+")
 _PUNCT_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "W_SERIAL"})
 
@@ -228,7 +227,7 @@ class ThemeScore:
 def explain(items: Sequence[Item], themes: Sequence[ThemeDef]) -> list[ThemeScore]:
     """Every theme's score for a story (the mean over its items), best first, with the terms and
     weights behind it: what `digest explain` shows."""
-    candidates = [t for t in themes if t.id != "other" and t.terms]
+    candidates = [t for t in themes if t.id != OTHER and t.terms]
     order = {t.id: i for i, t in enumerate(themes)}
     prepared = [_prepare(it) for it in items]
     n = max(1, len(items))
@@ -283,9 +282,9 @@ def _rule_placement(ranked: list[ThemeScore], scores: list[ThemeScore], min_scor
         if cored:
             best = cored[0]
             note = f"best was {best.theme} at {best.score:.1f} < {min_score:.1f}"
-            return Placement(theme="other", score=round(best.score, 2), reasons=(note,))
+            return Placement(theme=OTHER, score=round(best.score, 2), reasons=(note,))
         return Placement(
-            theme="other", score=0.0, reasons=(f"no core term of any theme (weight ≥ {CORE_WEIGHT:g})",)
+            theme=OTHER, score=0.0, reasons=(f"no core term of any theme (weight ≥ {CORE_WEIGHT:g})",)
         )
     primary = ranked[0]
     top = max(s.score for s in ranked)

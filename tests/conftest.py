@@ -1,4 +1,5 @@
-"""Shared fixtures: a real HTTP server on 127.0.0.1, temp state, a clean environment."""
+"""Shared fixtures: a real HTTP server on 127.0.0.1, temp state, a clean environment; and the one
+factory of stored items the tests of the pure stages build their input with."""
 
 from __future__ import annotations
 
@@ -7,12 +8,46 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from digest.models import Item
+
 DATA = Path(__file__).parent / "data"
+ITEM_TIME = datetime(2024, 6, 12, tzinfo=timezone(timedelta(hours=9)))  # 2024-06-12 00:00 KST
+
+
+def make_item(
+    n: int = 1,
+    title: str | None = None,
+    text: str = "",
+    *,
+    source: str = "A",
+    url: str | None = None,
+    summary: str = "",
+    published: datetime | None = ITEM_TIME,
+    first_seen: datetime | None = None,
+    **fields: object,
+) -> Item:
+    """A stored item as the later stages see it: item `n` at http://x/n, published (and first
+    seen, unless given) at `published`; any other Item field by keyword."""
+    link = url or f"http://x/{n}"
+    return Item(
+        id=n,
+        source=source,
+        url=link,
+        canonical_url=link,
+        guid=None,
+        title=f"t{n}" if title is None else title,
+        summary=summary,
+        text=text,
+        published=published,
+        first_seen=first_seen or published or ITEM_TIME,
+        **fields,  # type: ignore[arg-type]
+    )
 
 
 @dataclass

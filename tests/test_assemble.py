@@ -10,6 +10,8 @@ import pytest
 from digest import assemble
 from digest.models import Item
 
+from .conftest import make_item
+
 KST = ZoneInfo("Asia/Seoul")
 DAY = date(2024, 6, 13)
 END = datetime(2024, 6, 14, 0, 0, tzinfo=KST)
@@ -22,15 +24,9 @@ def item(
     issued_on: date | None = None,
     backlog: bool = False,
 ) -> Item:
-    return Item(
-        id=n,
+    return make_item(
+        n,
         source="s",
-        url=f"http://x/{n}",
-        canonical_url=f"http://x/{n}",
-        guid=None,
-        title=f"t{n}",
-        summary="",
-        text="",
         published=published,
         first_seen=first_seen or datetime(2024, 6, 13, 9, tzinfo=KST),
         issued_on=issued_on,

@@ -63,3 +63,25 @@ def test_a_scheduled_job_that_fails_logs_one_line_and_the_service_goes_on(
     assert any(m.startswith("collect: 1 source(s): 0 seen, 0 new, 1 failed (x: ") for m in messages)
     assert any("configuration error (keeping the previous settings)" in m for m in messages)
     assert all("\n" not in m for m in messages)
+
+
+def test_a_bug_of_ours_is_one_line_and_exit_1_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import queries
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(queries, "status", broken)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - {name: a, url: 'http://127.0.0.1:9/f.xml'}\n", encoding="utf-8")
+    args = ["status", "--sources", str(sources), "--state", str(tmp_path / "state.sqlite")]
+    code = cli.main(args)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "internal error (ZeroDivisionError: division by zero)" in err
+    assert "Traceback" not in err and "DIGEST_DEBUG=1" in err
+    monkeypatch.setenv("DIGEST_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(args)

@@ -321,3 +321,19 @@ def test_python_m_serves_by_hand() -> None:
     assert proc.returncode == 0
     # Nothing on stderr but, at most, runpy's note that `digest.demo` imported `.server` early.
     assert [line for line in err.splitlines() if "found in sys.modules" not in line] == []
+
+
+def test_the_shipped_demo_data_is_what_its_builder_in_tools_writes(tmp_path: Path) -> None:
+    """The demo's built bytes ship in the package; the builder (a development tool) lives in
+    tools/ and, run again, gives exactly the shipped files."""
+    builder = ROOT / "tools" / "demo" / "build_site.py"
+    if not builder.is_file():
+        pytest.skip("not a checkout: tools/ is not shipped")
+    subprocess.run([sys.executable, str(builder), str(tmp_path)], check=True, timeout=120)
+    built = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    shipped = sorted(
+        p.relative_to(DATA_DIR) for p in DATA_DIR.rglob("*") if p.is_file() and p.name != "README.md"
+    )
+    assert built == shipped
+    for rel in built:
+        assert (tmp_path / rel).read_bytes() == (DATA_DIR / rel).read_bytes(), rel

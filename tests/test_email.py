@@ -23,8 +23,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from digest.deliver.email import build_message, message_id, send_messages, write_eml
-from digest.models import Digest, EmailSettings, Item, Placement, Settings, Story, ThemeSection
+from digest.models import Digest, EmailSettings, Placement, Settings, Story, ThemeSection
 from digest.render import email_subject, make_environment, render_all
+
+from .conftest import make_item
 
 KST = timezone(timedelta(hours=9))
 DAY = date(2024, 6, 13)
@@ -98,15 +100,11 @@ def _settings(port: int, **kw: Any) -> EmailSettings:
 
 
 def _digest(title: str = "요양원 돌봄 로봇 실증 착수") -> Digest:
-    item = Item(
-        id=1,
+    item = make_item(
+        1,
+        title,
         source="청년의사",
         url="https://www.docdocdoc.co.kr/news/1",
-        canonical_url="https://www.docdocdoc.co.kr/news/1",
-        guid=None,
-        title=title,
-        summary="",
-        text="",
         published=datetime(2024, 6, 13, 9, 30, tzinfo=KST),
         first_seen=NOW,
         story_id="s1",

@@ -114,6 +114,10 @@ def test_the_installed_wheel_runs_the_demo_from_any_folder(installed: Path, tmp_
     for shipped in (*shipped_files, "defaults.yaml"):
         assert shipped in seen["shipped"]
         assert (package / shipped).is_file()
+    assert (
+        "demo/data/labels.json" in seen["shipped"] and "demo/data/day1/caretech/atom.xml" in seen["shipped"]
+    )
+    assert not [f for f in seen["shipped"] if f.endswith("build_site.py") or f.endswith("articles.yaml")]
     assert Path(seen["templates"]).is_relative_to(package)
     assert Path(seen["defaults"]).is_relative_to(package)
 

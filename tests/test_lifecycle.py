@@ -25,6 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from digest import cli, pipeline
+from digest.clock import Clock
 from digest.config import load_settings
 from digest.storage import Store
 
@@ -311,7 +312,7 @@ def test_a_readers_older_mail_goes_before_the_new_one_whatever_its_backoff(
 def test_a_job_clock_moves_with_real_time() -> None:
     import time as time_module
 
-    clock = pipeline.Clock(load_settings_minimal(), at(DAY1, 7))
+    clock = Clock(load_settings_minimal().timezone, at(DAY1, 7))
     first = clock()
     time_module.sleep(0.05)
     assert clock.start == at(DAY1, 7) and clock() - first >= timedelta(seconds=0.05)
@@ -583,8 +584,8 @@ def test_processes_that_bypass_the_lease_still_send_each_row_once(
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from digest import pipeline
 from digest.config import load_settings
+from digest.deliver.outbox import deliver_due
 from digest.progress import Silent
 from digest.storage import Store
 import sys, time
@@ -593,8 +594,8 @@ Path({str(tmp_path)!r}, "ready-" + sys.argv[1]).touch()
 while not Path({str(tmp_path)!r}, "go").exists():  # start together
     time.sleep(0.01)
 with Store({str(tmp_path / "state.sqlite")!r}) as store:
-    lines, _ = pipeline._deliver(settings, store, Path({str(tmp_path / "out")!r}),
-                                 lambda: datetime.now(ZoneInfo("Asia/Seoul")), True, Silent(), None)
+    lines, _ = deliver_due(settings, store, Path({str(tmp_path / "out")!r}),
+                           lambda: datetime.now(ZoneInfo("Asia/Seoul")), True, Silent(), None)
 print(sum(": sent to " in line for line in lines))
 """
         procs = [

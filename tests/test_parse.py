@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from digest.errors import ParseError
+from digest.identity import clean_url
 from digest.parse import parse_feed
-from digest.stories import clean_url
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
 CASES = sorted(

@@ -202,6 +202,29 @@ def test_failing_sources_are_reported_and_the_rest_goes_on(server: LoopbackServe
     assert "HTTP 404" in status["없는피드"] and status["메디온뉴스"] == "ok"
 
 
+def test_a_bug_on_one_sources_bytes_is_that_sources_line_and_the_rest_goes_on(
+    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault of ours (here injected into the feed parser, for one feed only) does not stop the
+    run: that source reports an internal error, the others are collected and mailed."""
+    from digest import collect
+
+    real = collect.parse_feed
+
+    def faulty(body: bytes, url: str, **kw: Any) -> Any:
+        if "/atom/" in url:
+            raise KeyError("a bug of ours")
+        return real(body, url, **kw)
+
+    monkeypatch.setattr(collect, "parse_feed", faulty)
+    serve_day(server, "day1")
+    r = run(write_sources(tmp_path, server), tmp_path, DAY1)
+    errors = {s.name: s.error for s in r.sources}
+    assert errors["실버케어뉴스"] is not None and "internal error (KeyError" in errors["실버케어뉴스"]
+    assert [n for n, e in errors.items() if e] == ["실버케어뉴스"]
+    assert r.error is None and r.published and r.digest is not None and r.digest.item_count == 4
+
+
 def test_article_page_404_keeps_the_feed_summary(server: LoopbackServer, tmp_path: Path) -> None:
     serve_day(server, "day1")
     del server.routes["/rss/news/102.html"]

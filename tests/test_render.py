@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.digestjson import DigestRecord, ItemRecord, counts_of_json
 from digest.errors import ConfigError
 from digest.models import Digest, EmailSettings, Item, Placement, Settings, Story, ThemeSection
 from digest.render import (
@@ -25,7 +26,10 @@ from digest.render import (
     render_all,
 )
 
+from .conftest import make_item
+
 GOLDEN = Path(__file__).parent / "data" / "golden"
+
 KST = timezone(timedelta(hours=9))
 EVIL_TITLE = '고령자 낙상 감지 <script>alert("x")</script> [x](javascript:alert(1)) *굵게* _밑줄_ `코드`'
 
@@ -46,15 +50,13 @@ def _item(
     text: str = "",
     issued_on: date | None = None,
 ) -> Item:
-    return Item(
-        id=n,
+    return make_item(
+        n,
+        title,
+        text,
         source=source,
         url=url,
-        canonical_url=url,
-        guid=None,
-        title=title,
         summary=summary,
-        text=text,
         published=published,
         first_seen=_at(13, 6),
         story_id=story,
@@ -205,6 +207,39 @@ def test_json_follows_the_format_and_round_trips(outputs: dict[str, str]) -> Non
     assert robot["items"][0]["published"] == "2024-06-13T09:30:00+09:00"
     assert doc["themes"][0]["stories"][1]["items"][0]["published"] is None
     assert doc["themes"][1]["stories"][0]["is_update"] is True
+
+
+def test_json_records_round_trip(outputs: dict[str, str]) -> None:
+    record = DigestRecord.from_digest(sample_digest())
+    assert record.to_json() == outputs["digest.json"]
+    assert DigestRecord.from_dict(record.to_dict()) == record
+    assert DigestRecord.from_json(outputs["digest.json"]) == record
+
+
+def test_json_records_read_what_is_missing_as_empty() -> None:
+    doc = digest_to_dict(sample_digest())
+    del doc["date"], doc["generated_at"], doc["timezone"]
+    story = doc["themes"][0]["stories"][0]
+    del story["earlier"], story["evidence"], story["score"], story["is_update"]
+    del story["items"][0]["text"], story["items"][0]["story_id"], story["items"][0]["published"]
+    record = DigestRecord.from_dict(doc, date(2024, 6, 13))
+    assert (record.date, record.generated_at, record.timezone) == (date(2024, 6, 13), None, "")
+    assert str(record.zone) == "Asia/Seoul"
+    robot = record.themes[0].stories[0]
+    assert (robot.earlier, robot.evidence, robot.score, robot.is_update) == ((), (), 0.0, False)
+    first = robot.items[0]
+    assert first == ItemRecord(first.url, first.title, first.source, None, first.summary, "", "s-robot")
+    with pytest.raises(ValueError, match="folder"):
+        DigestRecord.from_dict(doc | {"date": "2024-06-12"}, date(2024, 6, 13))
+
+
+def test_counts_of_json(outputs: dict[str, str]) -> None:
+    doc = json.loads(outputs["digest.json"])
+    sections = tuple((t["title"], len(t["stories"])) for t in doc["themes"])
+    everything = sum(n for _, n in sections)
+    others = len(doc["themes"][-1]["stories"])
+    assert counts_of_json(outputs["digest.json"], include_other=True) == (sections, everything)
+    assert counts_of_json(outputs["digest.json"], include_other=False) == (sections, everything - others)
 
 
 def test_hidden_other_is_left_out_everywhere() -> None:

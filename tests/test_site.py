@@ -20,6 +20,7 @@ import pytest
 
 from digest.deliver.site import publish
 from digest.demo import run_demo
+from digest.digestjson import DigestRecord
 from digest.errors import DeliveryError
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -212,6 +213,14 @@ def test_publish_returns_its_files_and_is_idempotent(demo_out: Path, tmp_path: P
     assert sorted(str(p.relative_to(tmp_path / "site")) for p in first) == sorted(before)
     assert _snapshot(tmp_path / "site") == before
     assert {p: p.stat().st_mtime_ns for p in second} == mtimes  # unchanged files are not rewritten
+
+
+def test_demo_digest_json_reads_back_as_written(demo_out: Path) -> None:
+    for day in DATES:
+        text = (demo_out / day / "digest.json").read_text(encoding="utf-8")
+        record = DigestRecord.from_json(text)
+        assert record.to_json() == text
+        assert DigestRecord.from_dict(record.to_dict()) == record
 
 
 def test_day_page_reads_like_the_digest(site: Path, demo_out: Path) -> None:

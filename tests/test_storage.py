@@ -11,7 +11,7 @@ import pytest
 
 from digest import assemble
 from digest.errors import StorageError
-from digest.models import NewItem, SealedDigest, Validators
+from digest.models import NewItem, SealedDigest, SourceUpdate, Validators
 from digest.storage import APPLICATION_ID, SCHEMA_VERSION, Store
 
 KST = timezone(timedelta(hours=9))
@@ -65,13 +65,15 @@ def test_not_a_database(tmp_path: Path) -> None:
 def test_items_are_stored_once_with_the_sources_validators(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as store:
         added = store.add_items(
-            [new_item(1), new_item(2)], NOW, ("메디온뉴스", "http://x/feed", Validators('"e1"', "lm"))
+            [new_item(1), new_item(2)],
+            NOW,
+            SourceUpdate("메디온뉴스", "http://x/feed", Validators('"e1"', "lm")),
         )
         assert added == 2
         assert store.add_items([new_item(1)], NOW) == 0
         assert store.count_items() == 2
-        urls, guids = store.known(["http://127.0.0.1/n/1", "http://127.0.0.1/n/9"], [("메디온뉴스", "g2")])
-        assert urls == {"http://127.0.0.1/n/1"} and guids == {("메디온뉴스", "g2")}
+        known = store.known(["http://127.0.0.1/n/1", "http://127.0.0.1/n/9"], [("메디온뉴스", "g2")])
+        assert known.urls == {"http://127.0.0.1/n/1"} and known.guids == {("메디온뉴스", "g2")}
         state = store.source_state("메디온뉴스", "http://x/feed")
         assert state is not None and state.validators == Validators('"e1"', "lm")
         # A changed URL forgets the validators: they belonged to the old one.
@@ -85,7 +87,7 @@ def test_a_source_that_moved_or_never_succeeded_is_on_its_first_collect(tmp_path
         store.record_source("a", "http://x/feed", "HTTP 500", NOW)
         state = store.source_state("a", "http://x/feed")
         assert state is not None and state.first_collect, "failed every time so far: its backlog is not news"
-        store.add_items([new_item(1)], NOW, ("a", "http://x/feed", Validators()))
+        store.add_items([new_item(1)], NOW, SourceUpdate("a", "http://x/feed", Validators()))
         state = store.source_state("a", "http://x/feed")
         assert state is not None and not state.first_collect
         moved = store.source_state("a", "http://x/elsewhere.xml")
@@ -100,7 +102,9 @@ def test_a_failed_batch_stores_nothing(tmp_path: Path) -> None:
         bad = new_item(2)
         object.__setattr__(bad, "title", None)  # NOT NULL violation half-way through the batch
         with pytest.raises(StorageError, match="NOT NULL"):
-            store.add_items([new_item(1), bad], NOW, ("s", "http://x/feed", Validators('"e"', None)))
+            store.add_items(
+                [new_item(1), bad], NOW, SourceUpdate("s", "http://x/feed", Validators('"e"', None))
+            )
         assert store.count_items() == 0
         assert store.source_state("s", "http://x/feed") is None
 

@@ -7,8 +7,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from digest.identity import canonical_url, content_hash
 from digest.models import Item
-from digest.stories import Cluster, canonical_url, cluster, content_hash
+from digest.stories import Cluster, cluster
+
+from .conftest import make_item
 
 KST = timezone(timedelta(hours=9))
 T0 = datetime(2024, 6, 12, 9, 0, tzinfo=KST)
@@ -28,18 +31,15 @@ OTHER = (
 
 
 def item(i: int, title: str, text: str, source: str = "A", hours: float = 0, **kw: object) -> Item:
-    return Item(
-        id=i,
+    return make_item(
+        i,
+        title,
+        text,
         source=source,
-        url=f"http://x/{i}",
-        canonical_url=f"http://x/{i}",
-        guid=None,
-        title=title,
         summary=text[:80],
-        text=text,
         published=T0 + timedelta(hours=hours),
         first_seen=T0,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,8 @@ from digest.learn import train
 from digest.models import Item
 from digest.themes import explain, place, score_item
 
+from .conftest import make_item
+
 KST = timezone(timedelta(hours=9))
 ROOT = Path(__file__).resolve().parent.parent
 THEMES = load_settings(ROOT / "sources.yaml", env={}).themes
@@ -19,19 +21,7 @@ BY_ID = {t.id: t for t in THEMES}
 
 
 def item(title: str, text: str = "") -> Item:
-    now = datetime(2024, 6, 12, tzinfo=KST)
-    return Item(
-        id=1,
-        source="A",
-        url="http://x/1",
-        canonical_url="http://x/1",
-        guid=None,
-        title=title,
-        summary="",
-        text=text,
-        published=now,
-        first_seen=now,
-    )
+    return make_item(1, title, text)
 
 
 def test_spacing_does_not_matter_for_korean_terms() -> None:

@@ -22,7 +22,7 @@ from email.policy import Policy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
-from digest.errors import DeliveryError
+from digest.errors import DeliveryError, one_line
 from digest.fsutil import atomic_write
 from digest.models import EmailSettings
 
@@ -30,7 +30,6 @@ __all__ = ["build_message", "message_id", "send_messages", "write_eml"]
 
 _BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _SPACES = re.compile(r"\s+")
-_REASON_LIMIT = 300
 
 
 def _header(value: str) -> str:
@@ -228,7 +227,7 @@ def _reason(exc: BaseException) -> str:
         reason = f"{exc.smtp_code} {_text(exc.smtp_error)}"
     else:
         reason = str(exc) or type(exc).__name__
-    return _header(reason)[:_REASON_LIMIT]
+    return one_line(reason, 300)
 
 
 def _text(value: bytes | str) -> str:

@@ -7,7 +7,8 @@ state) and writes a self-contained site: ``index.html`` (the latest digest), one
 works from a file path and under any sub-path; only the feed's links become absolute, and only when
 a ``base_url`` is given.
 
-Feed text is data, never markup: the HTML templates autoescape it, the feed template escapes it
+It reads each digest.json through `digestjson` (the schema `render` writes) and turns those
+records into a view model of display-ready strings. Feed text is data, never markup: the HTML templates autoescape it, the feed template escapes it
 in an ``{% autoescape true %}`` block, and the one HTML fragment made from it (an Atom entry's
 content) is also passed through nh3 with an allow-list. Only http(s) URLs become links. Writes are
 atomic (temp file + ``os.replace``) and a file whose bytes would not change is left alone, so
@@ -16,7 +17,6 @@ publishing twice gives byte-identical files.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Collection
@@ -24,18 +24,26 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 import nh3
 
+from digest.digestjson import (
+    OTHER,
+    DigestRecord,
+    EarlierRecord,
+    ItemRecord,
+    SectionRecord,
+    StoryRecord,
+    counts,
+    ko_date,
+)
 from digest.errors import DeliveryError
 from digest.fsutil import atomic_write
-from digest.render import anchor, http_url, ko_date, ko_day, make_environment, oneline
+from digest.render import anchor, http_url, ko_day, make_environment, oneline
 
 __all__ = ["publish"]
 
-OTHER = "other"
 _ID_UNSAFE = re.compile(r"[^a-z0-9_-]+")
 _DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Characters XML 1.0 does not allow at all (even as references), plus lone surrogates.
@@ -46,7 +54,7 @@ _FEED_EPOCH = "1970-01-01T00:00:00+00:00"
 
 
 # --------------------------------------------------------------------------- the view model
-# digest.json turned into what the templates show: every string cleaned, every link checked.
+# digest.json's records turned into what the templates show: every string cleaned, every link checked.
 
 
 @dataclass(frozen=True)
@@ -108,11 +116,11 @@ class SiteDay:
 
     @property
     def story_count(self) -> int:
-        return sum(len(s.stories) for s in self.sections)
+        return counts(self.sections).stories
 
     @property
     def item_count(self) -> int:
-        return sum(len(story.items) for s in self.sections for story in s.stories)
+        return counts(self.sections).items
 
     @property
     def lead(self) -> SiteStory | None:
@@ -210,22 +218,19 @@ def _load_days(out_dir: Path) -> list[SiteDay]:
         if not _DAY_FOLDER.match(folder):
             continue
         try:
-            day = date.fromisoformat(folder)
             raw = path.read_bytes()
-            data = json.loads(raw.decode("utf-8"))
-            days.append(_day(day, data, raw))
+            record = DigestRecord.from_json(raw.decode("utf-8"), date.fromisoformat(folder))
+            days.append(_day(record, raw))
         except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError) as exc:
             raise DeliveryError(str(path), f"not a usable digest.json: {exc}") from exc
     known = {d.slug: {s.id for sec in d.sections for s in sec.stories} for d in days}
     return [_link_updates(d, known) for d in days]
 
 
-def _day(day: date, data: dict[str, Any], raw: bytes) -> SiteDay:
-    if str(data.get("date", day.isoformat())) != day.isoformat():
-        raise ValueError(f"its date {data.get('date')!r} is not its folder's")
-    zone = _zone(str(data.get("timezone") or "Asia/Seoul"))
-    generated = _moment(data.get("generated_at"), zone) or datetime(day.year, day.month, day.day, tzinfo=zone)
-    sections = [_section(s, zone, day) for s in data.get("themes") or []]
+def _day(record: DigestRecord, raw: bytes) -> SiteDay:
+    day, zone = record.date, record.zone
+    generated = _local(record.generated_at, zone) or datetime(day.year, day.month, day.day, tzinfo=zone)
+    sections = [_section(s, zone, day) for s in record.themes]
     sections.sort(key=lambda s: s.id == OTHER)  # `other` last, the rest in configuration order
     return SiteDay(
         date=day,
@@ -234,66 +239,58 @@ def _day(day: date, data: dict[str, Any], raw: bytes) -> SiteDay:
         short=ko_day(day),
         generated_at=generated.isoformat(timespec="seconds"),
         generated_label=_when(generated, day),
-        title=_text(data.get("title")),
+        title=_text(record.title),
         sections=tuple(sections),
         raw=raw,
     )
 
 
-def _section(data: dict[str, Any], zone: tzinfo, day: date) -> SiteSection:
-    theme_id = _text(data.get("id")) or OTHER
+def _section(section: SectionRecord, zone: tzinfo, day: date) -> SiteSection:
+    theme_id = _text(section.id) or OTHER
     return SiteSection(
         id=theme_id,
         anchor=anchor(theme_id),
-        title=_text(data.get("title")) or theme_id,
-        title_en=_text(data.get("title_en")),
-        stories=tuple(_story(s, zone, day) for s in data.get("stories") or []),
+        title=_text(section.title) or theme_id,
+        title_en=_text(section.title_en),
+        stories=tuple(_story(s, zone, day) for s in section.stories),
     )
 
 
-def _story(data: dict[str, Any], zone: tzinfo, day: date) -> SiteStory:
-    items = tuple(_item(i, zone, day) for i in data.get("items") or [])
-    outlets = tuple(o for o in (_text(x) for x in data.get("outlets") or []) if o)
+def _story(story: StoryRecord, zone: tzinfo, day: date) -> SiteStory:
+    items = tuple(_item(i, zone, day) for i in story.items)
+    outlets = tuple(o for o in (_text(x) for x in story.outlets) if o)
     if not outlets:
         outlets = tuple(dict.fromkeys(i.source for i in items if i.source))
-    earlier = tuple(
-        SiteEarlier(title=_text(e.get("title")), href=_href(e.get("url")), source=_text(e.get("source")))
-        for e in data.get("earlier") or []
-    )
-    issued = sorted(
-        d for d in (_iso_date(e.get("issued_on")) for e in data.get("earlier") or []) if d and d < day
-    )
-    is_update = bool(data.get("is_update"))
-    note = ""
-    if is_update and issued:
-        note = f"{ko_date(issued[0])} 다이제스트에서 전한 소식에 이어지는 보도입니다."
-    elif is_update and earlier:
-        note = "앞서 전한 소식에 이어지는 보도입니다."
-    story_id = _text(data.get("id"))
+    first = story.first_issued(before=day)  # earlier digests only
+    story_id = _text(story.id)
     return SiteStory(
         id=story_id,
         anchor="story-" + _ID_UNSAFE.sub("-", story_id.lower()) if story_id else "",
-        title=_text(data.get("title")) or (items[0].title if items else ""),
+        title=_text(story.title) or (items[0].title if items else ""),
         href=items[0].href if items else "",
-        summary=_text(data.get("summary")),
-        is_update=is_update,
-        update_note=note,
-        update_href=issued[0].isoformat() if issued else "",  # resolved by _link_updates
+        summary=_text(story.summary),
+        is_update=story.is_update,
+        update_note=story.update_note(before=day),
+        update_href=first.isoformat() if first else "",  # resolved by _link_updates
         outlets=outlets,
         items=items,
-        earlier=earlier,
+        earlier=tuple(_earlier(e) for e in story.earlier),
     )
 
 
-def _item(data: dict[str, Any], zone: tzinfo, day: date) -> SiteItem:
-    moment = _moment(data.get("published"), zone)
+def _item(item: ItemRecord, zone: tzinfo, day: date) -> SiteItem:
+    moment = _local(item.published, zone)
     return SiteItem(
-        title=_text(data.get("title")),
-        href=_href(data.get("url")),
-        source=_text(data.get("source")),
+        title=_text(item.title),
+        href=_href(item.url),
+        source=_text(item.source),
         when=_when(moment, day) if moment else "",
         when_iso=moment.isoformat(timespec="seconds") if moment else "",
     )
+
+
+def _earlier(item: EarlierRecord) -> SiteEarlier:
+    return SiteEarlier(title=_text(item.title), href=_href(item.url), source=_text(item.source))
 
 
 def _link_updates(day: SiteDay, known: dict[str, set[str]]) -> SiteDay:
@@ -326,28 +323,11 @@ def _href(value: object) -> str:
     return http_url(_clean(value))
 
 
-def _zone(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Seoul")
-
-
-def _moment(value: object, zone: tzinfo) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+def _local(moment: datetime | None, zone: tzinfo) -> datetime | None:
+    """A time from digest.json in the digest's zone (one without an offset is taken as in it)."""
+    if moment is None:
         return None
     return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
-def _iso_date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _when(moment: datetime, day: date) -> str:

@@ -1,9 +1,12 @@
 """Build the bundled demo site from ``articles.yaml`` (beside this file).
 
-Writes, under ``digest/demo/data/``: ``day1/`` and ``day2/`` (one web root per day, one folder per
-outlet), ``labels.json`` and ``sources.yaml``. The same input always gives the same bytes.
+Writes, under ``digest/demo/data/`` (what the package ships): ``day1/`` and ``day2/`` (one web root
+per day, one folder per outlet), ``labels.json`` and ``sources.yaml``. The same input always gives
+the same bytes (tests/test_demo_server.py rebuilds into a temporary folder and compares).
 
-    python digest/demo/data/_build/build_site.py
+    python tools/demo/build_site.py [OUT]
+
+A development tool: it is not part of the package.
 
 URLs are written with the literal prefix ``{base}``, which the demo server replaces with its own
 address. Article pages whose URL has a query string are stored under the file name
@@ -27,7 +30,7 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parent
+DATA = HERE.parent.parent / "digest" / "demo" / "data"
 B = "{base}"
 WEEKDAYS = "월화수목금토일"
 
@@ -1043,4 +1046,6 @@ def write_sources(out: Path, outlets: list[Outlet]) -> None:
 
 
 if __name__ == "__main__":
-    build()
+    import sys
+
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else DATA)

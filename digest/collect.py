@@ -1,0 +1,366 @@
+"""Collect (I/O): fetch every enabled source, parse, extract, analyse, and store what is new.
+
+The event loop does the sockets only. The CPU work — decoding, feed parsing, article extraction,
+the Korean analyser — runs in a worker thread, so `fetch.concurrency` limits sockets and a
+request's deadline is not spent on other sources' parsing; every call to the state goes through
+one writer thread, so a state busy with another process never stalls a fetch. (One CPU worker:
+the analyser and the parsers hold the GIL, and measured with more threads they only contend.)
+
+One source's fault, whatever it is — a 404, a feed that is not one, a bug of ours on its bytes —
+is that source's report line; the other sources go on. On a source's first collect, items
+published before the first-run window are recorded as seen (backlog), not news.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import ParamSpec, TypeVar
+
+import httpx
+
+from . import assemble, discover, extract, identity, korean
+from .charset import decode_html
+from .clock import Clock
+from .errors import DigestError, ExtractError, FetchError, ParseError, one_line
+from .fetch import Fetcher, make_client
+from .models import (
+    LEAD_CHARS,
+    Article,
+    Entry,
+    NewItem,
+    Response,
+    Settings,
+    Source,
+    SourceReport,
+    SourceUpdate,
+)
+from .parse import parse_feed
+from .progress import Progress
+from .storage import Storage
+
+__all__ = ["FULL_CONTENT_MIN_CHARS", "CollectReport", "collect", "collect_line"]
+
+FULL_CONTENT_MIN_CHARS = 200  # a feed's own content shorter than this is treated as a summary
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CollectReport:
+    sources: tuple[SourceReport, ...]
+    seconds: float = 0.0
+
+    @property
+    def error(self) -> str | None:
+        """Set when every source failed (then nothing is sent)."""
+        if self.sources and all(r.error for r in self.sources):
+            return "every source failed"
+        return None
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.sources)
+
+
+def collect(
+    settings: Settings,
+    store: Storage,
+    clock: Clock,
+    day: date,
+    progress: Progress,
+    client: httpx.AsyncClient | None = None,
+    backfill: timedelta | None = None,
+) -> CollectReport:
+    """Collect every enabled source into the state, recording the job and its one-line outcome."""
+    started = time.monotonic()
+    now = clock.start
+    store.job_started("collect", now)
+    sources = [s for s in settings.sources if s.enabled]
+    window = max(settings.first_run_window, backfill) if backfill else settings.first_run_window
+    since = assemble.window_start(day, settings.timezone, window)
+    progress.start("collect", total=len(sources))
+    reports = asyncio.run(_collect(settings, sources, store, now, since, client, progress))
+    seconds = time.monotonic() - started
+    report = CollectReport(tuple(reports), seconds)
+    line = collect_line(report)
+    progress.finish("collect", line)
+    store.job_finished("collect", clock(), report.error is None, line, seconds)
+    return report
+
+
+def collect_line(report: CollectReport) -> str:
+    """``11 source(s): 230 seen, 12 new, 3 not modified, 1 failed (x: HTTP 404) (3.2 s)``."""
+    rs = report.sources
+    failed = [r for r in rs if r.error]
+    unchanged = sum(1 for r in rs if r.not_modified)
+    older = sum(r.backlog for r in rs)
+    return (
+        f"{len(rs)} source(s): {sum(r.seen for r in rs)} seen, {report.new} new"
+        + (f", {older} older ones recorded as seen (first collect)" if older else "")
+        + (f", {unchanged} not modified" if unchanged else "")
+        + (
+            f", {len(failed)} failed ({'; '.join(f'{r.name}: {r.error}' for r in failed[:3])})"
+            if failed
+            else ""
+        )
+        + f" ({report.seconds:.1f} s)"
+    )
+
+
+class _Workers:
+    """Where work that is not a socket runs: `state` (the one writer thread: every call to the
+    state, in order) and `cpu` (parsing, extraction, analysis)."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._state = ThreadPoolExecutor(1, thread_name_prefix="digest-state")
+        self._cpu = ThreadPoolExecutor(1, thread_name_prefix="digest-cpu")
+
+    async def state(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._loop.run_in_executor(self._state, functools.partial(fn, *args, **kwargs))
+
+    async def cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._loop.run_in_executor(self._cpu, functools.partial(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        # A write in progress finishes (its transaction commits or rolls back whole); queued
+        # work is dropped: what it would have stored is fetched again on the next collect.
+        self._cpu.shutdown(wait=True, cancel_futures=True)
+        self._state.shutdown(wait=True, cancel_futures=True)
+
+
+async def _collect(
+    settings: Settings,
+    sources: list[Source],
+    store: Storage,
+    now: datetime,
+    since: datetime,
+    client: httpx.AsyncClient | None,
+    progress: Progress,
+) -> list[SourceReport]:
+    """Fetch every source concurrently and store what is new."""
+    own_client = client is None
+    http = client or make_client(settings.fetch)
+    trusted = {(httpx.URL(s.url).host or "").lower() for s in sources}
+    fetcher = Fetcher(http, settings.fetch, trusted)
+    work = _Workers()
+
+    async def one(source: Source) -> SourceReport:
+        try:
+            return await _collect_source(source, settings, store, fetcher, work, now, since)
+        except (DigestError, OSError, ValueError) as exc:
+            reason = one_line(exc)
+        except Exception as exc:  # a bug on one source must not take the others down
+            reason = f"internal error ({type(exc).__name__}: {one_line(exc)})"
+        finally:
+            progress.advance("collect")
+        with contextlib.suppress(DigestError):
+            await work.state(store.record_source, source.name, source.url, reason, now)
+        return SourceReport(source.name, error=reason)
+
+    try:
+        return list(await asyncio.gather(*(one(s) for s in sources)))
+    finally:
+        try:
+            if own_client:
+                await http.aclose()
+        finally:
+            work.close()
+
+
+async def _collect_source(
+    source: Source,
+    settings: Settings,
+    store: Storage,
+    fetcher: Fetcher,
+    work: _Workers,
+    now: datetime,
+    since: datetime,
+) -> SourceReport:
+    state = await work.state(store.source_state, source.name, source.url)
+    first = state is None or state.first_collect
+    try:
+        response = await fetcher.get(source.url, state.validators if state else None)
+        if response.not_modified:
+            await work.state(store.record_source, source.name, source.url, "not-modified", now)
+            return SourceReport(source.name, not_modified=True)
+        entries, warnings = await work.cpu(_entries, source, response, settings, now)
+    except (FetchError, ParseError) as exc:
+        await work.state(store.record_source, source.name, source.url, one_line(exc), now)
+        return SourceReport(source.name, error=one_line(exc))
+
+    # Which entries are new: by canonical URL, by (source, guid), and once within the batch.
+    canon = [(e, identity.canonical_url(e.url)) for e in entries]
+    known = await work.state(
+        store.known, [c for _, c in canon], [(source.name, e.guid) for e, _ in canon if e.guid]
+    )
+    fresh: list[tuple[Entry, str]] = []
+    seen: set[str] = set()
+    for entry, c in canon:
+        if c in known.urls or c in seen or (entry.guid and (source.name, entry.guid) in known.guids):
+            continue
+        seen.add(c)
+        fresh.append((entry, c))
+
+    def backlog(published: datetime | None) -> bool:
+        return assemble.is_backlog(published, first, since)
+
+    built = await asyncio.gather(
+        *(
+            work.cpu(_backlog_item, source, e, c)
+            if backlog(e.published)
+            else _build_item(source, e, c, fetcher, work, now, backlog)
+            for e, c in fresh
+        )
+    )
+    notes = list(warnings)
+    items: list[NewItem] = []
+    hashes: set[str] = set()
+    failed = 0
+    for item, note in built:
+        if note:
+            notes.append(note)
+        if item.extract_status.startswith("failed"):
+            failed += 1
+        if item.content_hash in hashes:
+            continue  # the same text twice in one source: one item
+        hashes.add(item.content_hash)
+        items.append(item)
+    update = SourceUpdate(source.name, source.url, response.validators)
+    added = await work.state(store.add_items, items, now, update)
+    old = sum(1 for it in items if it.backlog)
+    return SourceReport(
+        source.name, seen=len(entries), new=added - old, failed=failed, notes=tuple(notes), backlog=old
+    )
+
+
+def _entries(
+    source: Source, response: Response, settings: Settings, now: datetime
+) -> tuple[list[Entry], list[str]]:
+    """The entries a fetched feed or listing page lists (CPU: runs in the worker)."""
+    if source.type == "page":
+        text = decode_html(response.body, response.charset, source.encoding)
+        links = discover.find_article_links(text, response.final_url, source.selector)
+        if not links:
+            raise ParseError(source.url, "no article links found on the listing page")
+        return [Entry(url=u, title=t) for u, t in links[: settings.fetch.max_items_per_feed]], []
+    feed = parse_feed(
+        response.body,
+        response.final_url,
+        content_type=response.content_type,
+        charset=response.charset,
+        encoding_override=source.encoding,
+        tz=settings.timezone,
+        now=now,
+        max_items=settings.fetch.max_items_per_feed,
+    )
+    return list(feed.entries), list(feed.warnings)
+
+
+def _backlog_item(source: Source, entry: Entry, canonical: str) -> tuple[NewItem, str | None]:
+    """An item older than the first-run window: recorded so it is never new again, not fetched."""
+    title = entry.title or entry.url
+    item = NewItem(
+        source=source.name,
+        url=identity.clean_url(entry.url),
+        canonical_url=canonical,
+        guid=entry.guid,
+        title=title,
+        summary=extract.strip_furniture_lines(entry.summary),
+        text="",
+        published=entry.published,
+        author=entry.author,
+        content_hash=identity.content_hash(title, entry.summary),
+        extract_status="backlog",
+        backlog=True,
+    )
+    return item, None
+
+
+async def _build_item(
+    source: Source,
+    entry: Entry,
+    canonical: str,
+    fetcher: Fetcher,
+    work: _Workers,
+    now: datetime,
+    backlog: Callable[[datetime | None], bool],
+) -> tuple[NewItem, str | None]:
+    """Everything we know about one new entry: the feed's own full content when it is the whole
+    article, else the article page; on failure the feed summary, with a note."""
+    content = await work.cpu(_feed_content, entry) if entry.content_html else None
+    if content is not None and _is_whole_article(content.text, entry.summary):
+        return await work.cpu(_new_item, source, entry, canonical, content, "ok", now, backlog), None
+    try:
+        page = await fetcher.get(entry.url)
+        article = await work.cpu(_page_article, page, source.encoding)
+    except (FetchError, ExtractError) as exc:
+        if content is not None and content.text:  # the feed's own content is the best we have
+            item = await work.cpu(_new_item, source, entry, canonical, content, "ok", now, backlog)
+            return item, f"{entry.url}: {exc.reason} (used the feed's content)"
+        status = f"failed: {exc.reason}"
+        item = await work.cpu(_new_item, source, entry, canonical, None, status, now, backlog)
+        return item, f"{entry.url}: {exc.reason} (kept the feed summary)"
+    return await work.cpu(_new_item, source, entry, canonical, article, "ok", now, backlog), None
+
+
+def _feed_content(entry: Entry) -> Article | None:
+    try:
+        return extract.clean_content(entry.content_html or "", entry.url)
+    except ExtractError:
+        return None
+
+
+def _page_article(page: Response, encoding: str | None) -> Article:
+    return extract.extract_article(decode_html(page.body, page.charset, encoding), page.final_url)
+
+
+def _new_item(
+    source: Source,
+    entry: Entry,
+    canonical: str,
+    article: Article | None,
+    status: str,
+    now: datetime,
+    backlog: Callable[[datetime | None], bool],
+) -> NewItem:
+    """The item to store from an entry and its article (if any): summary, dates, morphemes."""
+    text = article.text if article else ""
+    title = entry.title or (article.title if article and article.title else "") or entry.url
+    published = (article.published if article and article.published else None) or entry.published
+    if published is not None and published > now + timedelta(days=1):
+        published = now  # a date in the future is a parsing or clock error
+    summary = extract.summarize(text) if text else extract.strip_furniture_lines(entry.summary)
+    if not summary:
+        summary = extract.summarize(entry.summary) if entry.summary else ""
+    old = backlog(published)  # a listing page's links carry no date: only the article tells
+    return NewItem(
+        source=source.name,
+        url=identity.clean_url(entry.url),
+        canonical_url=canonical,
+        guid=entry.guid,
+        title=title,
+        summary=summary,
+        text=text,
+        published=published,
+        author=(article.author if article and article.author else None) or entry.author,
+        content_hash=identity.content_hash(title, text or entry.summary),
+        extract_status="backlog" if old else (status if text or status != "ok" else "feed-only"),
+        morphs=() if old else korean.analyse(f"{title}\n{(text or summary)[:LEAD_CHARS]}").tokens,
+        backlog=old,
+    )
+
+
+def _is_whole_article(content_text: str, summary: str) -> bool:
+    """Is a feed's own content the whole article? Long enough, and more than the summary (a
+    description copied into content:encoded is still only a summary)."""
+    squeeze = "".join(content_text.split())
+    return len(squeeze) >= FULL_CONTENT_MIN_CHARS and squeeze != "".join(summary.split())

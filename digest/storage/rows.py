@@ -1,0 +1,96 @@
+"""Rows to records and back: the converters every part of the store shares.
+
+Times are stored as ISO 8601 text with their offset, digests' outputs as zlib-compressed JSON,
+morphemes as a JSON list of [form, tag].
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timedelta
+
+from ..models import Item, LeaseHolder, OutboxEntry, SealedDigest
+
+
+def _item(r: sqlite3.Row) -> Item:
+    return Item(
+        id=r["id"],
+        source=r["source"],
+        url=r["url"],
+        canonical_url=r["canonical_url"],
+        guid=r["guid"],
+        title=r["title"],
+        summary=r["summary"],
+        text=r["text"],
+        published=datetime.fromisoformat(r["published"]) if r["published"] else None,
+        first_seen=datetime.fromisoformat(r["first_seen"]),
+        author=r["author"],
+        content_hash=r["content_hash"],
+        story_id=r["story_id"],
+        issued_on=date.fromisoformat(r["issued_on"]) if r["issued_on"] else None,
+        morphs=tuple((str(f), str(t)) for f, t in json.loads(r["morphs"] or "[]")),
+        backlog=bool(r["backlog"]),
+    )
+
+
+def _sealed(r: sqlite3.Row) -> SealedDigest:
+    return SealedDigest(
+        date=date.fromisoformat(r["date"]),
+        generated_at=datetime.fromisoformat(r["generated_at"]),
+        sealed_at=datetime.fromisoformat(r["sealed_at"]),
+        stories=int(r["stories"]),
+        items=int(r["items"]),
+        outputs=_unpack(r["outputs"]),
+        subject=r["subject"],
+        mail_stories=r["mail_stories"],
+    )
+
+
+def _entry(r: sqlite3.Row) -> OutboxEntry:
+    return OutboxEntry(
+        date=date.fromisoformat(r["date"]),
+        recipient=r["recipient"],
+        status=r["status"],
+        attempts=int(r["attempts"]),
+        last_error=r["last_error"],
+        next_attempt=_dt(r["next_attempt"]),
+        claimed_by=r["claimed_by"],
+        claimed_until=_dt(r["claimed_until"]),
+        sent_at=_dt(r["sent_at"]),
+    )
+
+
+def _holder(r: sqlite3.Row) -> LeaseHolder:
+    return LeaseHolder(r["name"], r["owner"], r["host"], int(r["pid"]), r["job"], r["acquired"], r["expires"])
+
+
+def _pack(outputs: dict[str, str] | None) -> bytes | None:
+    if outputs is None:
+        return None
+    return zlib.compress(json.dumps(outputs, ensure_ascii=False, sort_keys=True).encode("utf-8"), 6)
+
+
+def _unpack(blob: bytes | None) -> dict[str, str] | None:
+    if blob is None:
+        return None
+    data = json.loads(zlib.decompress(blob).decode("utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _iso_bound(moment: datetime, direction: int) -> str:
+    """An ISO string that, compared as text with ISO times in any offset (-12:00 to +14:00:
+    26 hours apart at most, whatever the digest's zone), lies beyond `moment` in `direction`.
+    A prefilter: the exact comparison is done on values, by `assemble.takes`."""
+    return (moment + direction * timedelta(days=2)).replace(tzinfo=None).isoformat()
+
+
+def _chunks(seq: Sequence[str], n: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
