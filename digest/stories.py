@@ -33,53 +33,11 @@ _NON_WORD = re.compile(r"[^\w]", re.UNICODE)
 _TOKEN = re.compile(r"[0-9A-Za-z가-힣]{2,}")
 # Particles and endings cut from the end of a Korean word: the fallback for items stored
 # before the analyser ran (no `morphs`). Longest first.
-_SUFFIXES = sorted(
-    [
-        "은",
-        "는",
-        "이",
-        "가",
-        "을",
-        "를",
-        "의",
-        "에",
-        "에서",
-        "으로",
-        "로",
-        "와",
-        "과",
-        "도",
-        "만",
-        "까지",
-        "부터",
-        "에게",
-        "께서",
-        "이다",
-        "했다",
-        "한다",
-        "하는",
-        "하고",
-        "하며",
-        "했으며",
-        "된다",
-        "됐다",
-        "되는",
-        "이라고",
-        "라고",
-        "이며",
-        "에는",
-        "에도",
-        "으로는",
-        "로는",
-        "과의",
-        "와의",
-        "이나",
-        "나",
-        "들",
-    ],
-    key=len,
-    reverse=True,
+_SUFFIX_WORDS = (
+    "은 는 이 가 을 를 의 에 에서 으로 로 와 과 도 만 까지 부터 에게 께서 이다 했다 한다 하는 하고 하며 "
+    "했으며 된다 됐다 되는 이라고 라고 이며 에는 에도 으로는 로는 과의 와의 이나 나 들"
 )
+_SUFFIXES = sorted(_SUFFIX_WORDS.split(), key=len, reverse=True)
 # A day of the month in a lead ("12일 오후", "14일 밝혔다"): the event's date.
 _DAY = re.compile(r"(?<![0-9.])([1-9]|[12][0-9]|3[01])일(?![간째])")
 FACT_TAGS = frozenset({"NNP", "SN", "SL", "SH"})
