@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="send again to readers whose mail failed permanently (after fixing the address)",
         )
+        p.add_argument(
+            "--new-state",
+            action="store_true",
+            help="start over with a new or empty state although this output folder holds digests "
+            "sealed with another (their days may be mailed again)",
+        )
 
     run = sub.add_parser("run", help="collect, then build, seal and deliver the day's digest")
     common(run)
@@ -300,6 +306,7 @@ def _sending(args: argparse.Namespace, settings: Settings, progress: Progress) -
         "on_wait": lambda h: _on_wait(h, args.wait, settings.timezone),
         "progress": progress,
         "retry_now": True,
+        "new_state": args.new_state,
     }
 
 

@@ -34,6 +34,7 @@ from .models import (
     LEAD_CHARS,
     Article,
     Entry,
+    Item,
     NewItem,
     Response,
     Settings,
@@ -137,6 +138,18 @@ class _Workers:
         self._state.shutdown(wait=True, cancel_futures=True)
 
 
+class _Budget:
+    """The time one source has left: its own budget (`fetch.source_budget`), within the run's
+    deadline (`fetch.run_deadline`)."""
+
+    def __init__(self, seconds: float, run_end: float) -> None:
+        self.seconds = seconds
+        self.end = min(time.monotonic() + seconds, run_end)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+
 async def _collect(
     settings: Settings,
     sources: list[Source],
@@ -152,10 +165,12 @@ async def _collect(
     trusted = {(httpx.URL(s.url).host or "").lower() for s in sources}
     fetcher = Fetcher(http, settings.fetch, trusted)
     work = _Workers()
+    run_end = time.monotonic() + settings.fetch.run_deadline
 
     async def one(source: Source) -> SourceReport:
         try:
-            return await _collect_source(source, settings, store, fetcher, work, now, since)
+            budget = _Budget(settings.fetch.source_budget, run_end)
+            return await _collect_source(source, settings, store, fetcher, work, now, since, budget)
         except (DigestError, OSError, ValueError) as exc:
             reason = one_line(exc)
         except Exception as exc:  # a bug on one source must not take the others down
@@ -184,21 +199,38 @@ async def _collect_source(
     work: _Workers,
     now: datetime,
     since: datetime,
+    budget: _Budget,
 ) -> SourceReport:
     state = await work.state(store.source_state, source.name, source.url)
     first = state is None or state.first_collect
     try:
-        response = await fetcher.get(source.url, state.validators if state else None)
+        if budget.left() <= 0:
+            raise FetchError(source.url, "not fetched: the collect's time (fetch.run_deadline) was spent")
+        try:
+            get = fetcher.get(source.url, state.validators if state else None)
+            response = await asyncio.wait_for(get, budget.left())
+        except TimeoutError:
+            raise FetchError(
+                source.url, f"no answer within the source's time (fetch.source_budget: {budget.seconds:g} s)"
+            ) from None
         if response.not_modified:
             await work.state(store.record_source, source.name, source.url, "not-modified", now)
-            return SourceReport(source.name, not_modified=True)
+            notes = await _fetch_deferred(source, store, fetcher, work, now, budget)
+            return SourceReport(source.name, not_modified=True, notes=tuple(notes))
         entries, warnings = await work.cpu(_entries, source, response, settings, now)
     except (FetchError, ParseError) as exc:
         await work.state(store.record_source, source.name, source.url, one_line(exc), now)
         return SourceReport(source.name, error=one_line(exc))
 
-    # Which entries are new: by canonical URL, by (source, guid), and once within the batch.
-    canon = [(e, identity.canonical_url(e.url)) for e in entries]
+    # Which entries are new: by canonical URL, by (source, guid), and once within the batch. A
+    # link that is not a URL (a port of 99999 …) is that entry's note, not the source's failure.
+    notes = list(warnings)
+    canon: list[tuple[Entry, str]] = []
+    for e in entries:
+        try:
+            canon.append((e, identity.canonical_url(e.url)))
+        except ValueError as exc:
+            notes.append(f"{one_line(e.url, 200)}: not a usable link ({one_line(exc, 120)}); skipped")
     known = await work.state(
         store.known, [c for _, c in canon], [(source.name, e.guid) for e, _ in canon if e.guid]
     )
@@ -213,21 +245,29 @@ async def _collect_source(
     def backlog(published: datetime | None) -> bool:
         return assemble.is_backlog(published, first, since)
 
-    built = await asyncio.gather(
-        *(
-            work.cpu(_backlog_item, source, e, c)
-            if backlog(e.published)
-            else _build_item(source, e, c, fetcher, work, now, backlog)
-            for e, c in fresh
-        )
-    )
-    notes = list(warnings)
+    async def one(entry: Entry, canonical: str) -> tuple[NewItem | None, str | None]:
+        try:
+            if backlog(entry.published):
+                return await work.cpu(_backlog_item, source, entry, canonical)
+            return await _build_item(source, entry, canonical, fetcher, work, now, backlog, budget)
+        except (DigestError, OSError, ValueError) as exc:  # this entry only: the others are stored
+            return None, f"{one_line(entry.url, 200)}: {one_line(exc, 160)}; skipped"
+        except Exception as exc:  # a bug of ours on this entry's bytes
+            return (
+                None,
+                f"{one_line(entry.url, 200)}: internal error ({type(exc).__name__}: {one_line(exc, 120)}); skipped",
+            )
+
+    built = await asyncio.gather(*(one(e, c) for e, c in fresh))
     items: list[NewItem] = []
     hashes: set[str] = set()
     failed = 0
     for item, note in built:
         if note:
             notes.append(note)
+        if item is None:
+            failed += 1
+            continue
         if item.extract_status.startswith("failed"):
             failed += 1
         if item.content_hash in hashes:
@@ -236,6 +276,9 @@ async def _collect_source(
         items.append(item)
     update = SourceUpdate(source.name, source.url, response.validators)
     added = await work.state(store.add_items, items, now, update)
+    notes += await _fetch_deferred(
+        source, store, fetcher, work, now, budget, skip={it.canonical_url for it in items}
+    )
     old = sum(1 for it in items if it.backlog)
     return SourceReport(
         source.name, seen=len(entries), new=added - old, failed=failed, notes=tuple(notes), backlog=old
@@ -293,23 +336,69 @@ async def _build_item(
     work: _Workers,
     now: datetime,
     backlog: Callable[[datetime | None], bool],
+    budget: _Budget,
 ) -> tuple[NewItem, str | None]:
     """Everything we know about one new entry: the feed's own full content when it is the whole
-    article, else the article page; on failure the feed summary, with a note."""
+    article, else the article page; on failure the feed summary, with a note. A page the source's
+    time did not reach is "deferred": kept with the feed summary, fetched on the next collect."""
     content = await work.cpu(_feed_content, entry) if entry.content_html else None
     if content is not None and _is_whole_article(content.text, entry.summary):
         return await work.cpu(_new_item, source, entry, canonical, content, "ok", now, backlog), None
+    partial = content if content is not None and content.text else None
     try:
-        page = await fetcher.get(entry.url)
+        if budget.left() <= 0:
+            raise TimeoutError
+        page = await asyncio.wait_for(fetcher.get(entry.url), budget.left())
         article = await work.cpu(_page_article, page, source.encoding)
+    except TimeoutError:
+        item = await work.cpu(_new_item, source, entry, canonical, partial, "deferred", now, backlog)
+        return (
+            item,
+            f"{entry.url}: not fetched in the source's time (kept the feed summary; fetched on the next collect)",
+        )
     except (FetchError, ExtractError) as exc:
-        if content is not None and content.text:  # the feed's own content is the best we have
-            item = await work.cpu(_new_item, source, entry, canonical, content, "ok", now, backlog)
+        if partial is not None:  # the feed's own content is the best we have
+            item = await work.cpu(_new_item, source, entry, canonical, partial, "ok", now, backlog)
             return item, f"{entry.url}: {exc.reason} (used the feed's content)"
         status = f"failed: {exc.reason}"
         item = await work.cpu(_new_item, source, entry, canonical, None, status, now, backlog)
         return item, f"{entry.url}: {exc.reason} (kept the feed summary)"
     return await work.cpu(_new_item, source, entry, canonical, article, "ok", now, backlog), None
+
+
+async def _fetch_deferred(
+    source: Source,
+    store: Storage,
+    fetcher: Fetcher,
+    work: _Workers,
+    now: datetime,
+    budget: _Budget,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> list[str]:
+    """Fetch the pages an earlier collect had no time for, and fill in their items (unless a
+    digest has published them meanwhile). Returns report notes."""
+    if budget.left() <= 0:
+        return []
+    waiting = [it for it in await work.state(store.deferred, source.name) if it.canonical_url not in skip]
+    if not waiting:
+        return []
+
+    async def again(it: Item) -> NewItem | None:
+        entry = Entry(it.url, it.title, it.guid, it.summary, None, it.published, it.author)
+        new, _ = await _build_item(source, entry, it.canonical_url, fetcher, work, now, _never, budget)
+        return None if new.extract_status == "deferred" else new
+
+    done = [n for n in await asyncio.gather(*(again(it) for it in waiting)) if n is not None]
+    filled = 0
+    for new in done:
+        filled += await work.state(store.complete, new)
+    return (
+        [f"{filled} of {len(waiting)} page(s) left from an earlier collect fetched"] if filled or done else []
+    )
+
+
+def _never(_published: datetime | None) -> bool:
+    return False
 
 
 def _feed_content(entry: Entry) -> Article | None:

@@ -301,6 +301,8 @@ def _fetch(d: dict[str, Any], where: str) -> FetchSettings:
         max_bytes=pos_int("max_bytes"),
         max_redirects=_int(d["max_redirects"], where, "fetch.max_redirects"),
         max_items_per_feed=pos_int("max_items_per_feed"),
+        source_budget=pos_num("source_budget"),
+        run_deadline=pos_num("run_deadline"),
     )
 
 

@@ -335,6 +335,10 @@ class FetchSettings:
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     max_items_per_feed: int = 200
+    # Seconds one source may take (its feed and all its article pages), and a whole collect. An
+    # article page not fetched in time keeps its feed summary and is fetched on the next collect.
+    source_budget: float = 300.0
+    run_deadline: float = 1200.0
     user_agent: str = "digest/0.1 (+https://github.com/; Korean health-tech daily digest)"
 
 

@@ -37,7 +37,7 @@ from .collect import collect as collect_sources
 from .deliver import outputs as outputs_
 from .deliver import site as site_delivery
 from .deliver.outbox import deliver_due
-from .errors import DeliveryError, UsageError
+from .errors import DeliveryError, StorageError, UsageError
 from .lease import Lease, hold
 from .models import Digest, Item, LeaseHolder, SealedDigest, Settings, SourceReport
 from .progress import Progress, Silent
@@ -96,13 +96,18 @@ def run(
     progress: Progress | None = None,
     retry_now: bool = False,
     fire: datetime | None = None,
+    new_state: bool = False,
 ) -> RunReport:
     """Collect, then send the digest for `day` (default: today in the configured zone).
     Never raises for a bad source; raises DigestError for a bad state, date or output folder."""
     progress = progress or Silent()
     clock = Clock(settings.timezone, now)
     day = day or clock.start.date()
-    with _sending_job(settings, state_path, out_dir, day, clock, "run", wait, on_wait) as (store, out, lease):
+    with _sending_job(settings, state_path, out_dir, day, clock, "run", wait, on_wait, new_state) as (
+        store,
+        out,
+        lease,
+    ):
         collected = collect_sources(settings, store, clock, day, progress, client, backfill)
         if collected.error:
             # Nothing to build from; mail still owed from earlier digests goes anyway.
@@ -160,6 +165,7 @@ def send(
     progress: Progress | None = None,
     retry_now: bool = False,
     fire: datetime | None = None,
+    new_state: bool = False,
 ) -> SendReport:
     """Build (or reproduce), seal and deliver the digest for `day`; retry earlier failed mail."""
     clock = Clock(settings.timezone, now)
@@ -200,9 +206,10 @@ def _sending_job(
     job: str,
     wait: float,
     on_wait: Callable[[LeaseHolder], None],
+    new_state: bool = False,
 ) -> Iterator[tuple[Store, Path, Lease]]:
     """What `run` and `send` check before they touch anything (the date, the output folder, the
-    examples file), then the state and its runner lease."""
+    examples file), then the state — not a lost one — and its runner lease."""
     try:
         assemble.check_date(day, clock.start.date())
     except ValueError as exc:
@@ -214,7 +221,22 @@ def _sending_job(
         Store(state_path) as store,
         hold(store, RUNNER, job, wait, on_wait=on_wait, tz=settings.timezone) as lease,
     ):
+        _check_not_lost(store, out, new_state)
         yield store, out, lease
+
+
+def _check_not_lost(store: Storage, out: Path, new_state: bool) -> None:
+    """Refuse a state that has sealed nothing when the output folder holds digests another (or
+    this, before it was lost or emptied) state sealed: its first send would mail them again."""
+    marker = outputs_.read_marker(out)
+    if marker is None or new_state or store.last_sealed() is not None:
+        return
+    raise StorageError(
+        f"{store.path}: this state has sealed no digest, but {out} holds digests up to "
+        f"{marker.last_sealed} sealed with the state at {marker.state}: the state was lost, emptied "
+        "or is another one, and sending from it would mail those days again. Restore that state, "
+        "or pass --new-state to start over on purpose"
+    )
 
 
 # --------------------------------------------------------------------------- send
@@ -303,6 +325,9 @@ def _send_job(
             reproduced = True
     elif mailing:
         store.enqueue(day, email.recipients, now)  # readers added since it was sealed get it too
+    last = store.last_sealed()
+    if last is not None:
+        outputs_.write_marker(out, Path(store.path).resolve(), last)
     if email.enabled and not mailing:
         lines.append(f"e-mail: nothing new for {day}: no mail (delivery.email.send_empty is off)")
 

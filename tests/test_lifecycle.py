@@ -460,6 +460,41 @@ def test_a_corrupt_state_is_one_line(
     assert "state file" in one_line_error(capsys)
 
 
+@pytest.mark.parametrize("loss", ["deleted", "emptied", "another"])
+def test_a_lost_or_emptied_state_is_refused_not_a_fresh_start_that_mails_again(
+    server: LoopbackServer,
+    smtp: tuple[Handler, Controller],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    loss: str,
+) -> None:
+    """The output folder remembers that a state sealed its digests: a run with that state deleted,
+    truncated to 0 bytes, or with a new state pointed at the folder is refused in one line (a
+    fresh state would take the day's items again and mail everyone twice); --new-state proceeds."""
+    handler, controller = smtp
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server, mail_config(controller.port))
+    assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12")) == 0
+    mailed = len(handler.received)
+    assert mailed == 2
+    capsys.readouterr()
+    state, other = "s.sqlite", "s.sqlite"
+    if loss == "deleted":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{tmp_path / state}{suffix}").unlink(missing_ok=True)
+    elif loss == "emptied":
+        for suffix in ("-wal", "-shm"):
+            Path(f"{tmp_path / state}{suffix}").unlink(missing_ok=True)
+        (tmp_path / state).write_bytes(b"")
+    else:
+        other = "another.sqlite"
+    code = cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12", state=other))
+    err = one_line_error(capsys)
+    assert code == 1 and "--new-state" in err and "2024-06-12" in err
+    assert len(handler.received) == mailed
+    assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12", "--new-state", state=other)) == 0
+
+
 def test_a_busy_state_waits_then_gives_up_with_its_own_code(
     server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

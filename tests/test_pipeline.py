@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time as time_module
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,126 @@ def test_a_bug_on_one_sources_bytes_is_that_sources_line_and_the_rest_goes_on(
     assert errors["실버케어뉴스"] is not None and "internal error (KeyError" in errors["실버케어뉴스"]
     assert [n for n, e in errors.items() if e] == ["실버케어뉴스"]
     assert r.error is None and r.published and r.digest is not None and r.digest.item_count == 4
+
+
+def test_one_bad_link_is_that_items_note_and_the_sources_good_items_are_stored(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    body = "경기 군포시가 홀몸 어르신 300가구에 AI 돌봄로봇을 보급한다고 밝혔다. 낙상을 감지하면 알린다. " * 4
+    when = "Wed, 12 Jun 2024 09:00:00 +0900"
+    items = "".join(
+        f"<item><title>돌봄로봇 {n}</title><link>{link}</link><guid>g{n}</guid><pubDate>{when}</pubDate>"
+        f"<description>요약 {n}</description><content:encoded><![CDATA[<p>{n} {body}</p>]]></content:encoded></item>"
+        for n, link in ((1, "http://127.0.0.1:99999/news/1.html"), (2, server.url("/news/2.html")))
+    )
+    server.add(
+        "/one.xml",
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>'
+        f"{items}</channel></rss>",
+    )
+    sources = tmp_path / "one.yaml"
+    sources.write_text(f'sources:\n  - {{name: 한곳, url: "{server.url("/one.xml")}"}}\n', encoding="utf-8")
+    r = run(sources, tmp_path, DAY1)
+    (report,) = r.sources
+    assert report.error is None and report.new == 1
+    assert any("127.0.0.1:99999/news/1.html" in n for n in report.notes), report.notes
+    assert r.digest is not None and r.digest.item_count == 1
+
+
+def test_slow_pages_keep_their_feed_summary_and_are_fetched_on_the_next_collect(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A source's article pages that trickle past its time budget do not make the run long:
+    their items are stored with the feed summary and the next collect fetches the pages."""
+    body = (
+        "<p>"
+        + "보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다. 낙상 감지와 투약 알림을 시험한다. " * 4
+        + "</p>"
+    )
+    when = "Wed, 12 Jun 2024 09:00:00 +0900"
+    items = "".join(
+        f"<item><title>돌봄 로봇 실증 {n}</title><link>{server.url(f'/slow/{n}.html')}</link>"
+        f"<guid>slow-{n}</guid><pubDate>{when}</pubDate><description>요약 {n}: 돌봄 로봇 실증</description></item>"
+        for n in range(3)
+    )
+    server.add(
+        "/slow.xml",
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+    )
+    for n in range(3):
+        page = f"<html><head><title>돌봄 로봇 실증 {n}</title></head><body><article>{body}</article></body></html>"
+        server.add(f"/slow/{n}.html", page, content_type="text/html; charset=utf-8", delay=12.0)
+    sources = tmp_path / "slow.yaml"
+    sources.write_text(
+        f'sources:\n  - {{name: 느린곳, url: "{server.url("/slow.xml")}"}}\nfetch: {{source_budget: 1.5}}\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(sources)
+    started = time_module.monotonic()
+    first = pipeline.collect(settings, tmp_path / "state.sqlite", now=evening(DAY1))
+    assert time_module.monotonic() - started < 8.0, "the budget did not bound the source (pages take 12 s)"
+    (report,) = first.sources
+    assert report.error is None and report.new == 3
+    assert sum("not fetched in the source's time" in n for n in report.notes) == 3
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    rows = db.execute("SELECT extract_status, summary, text FROM items ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["deferred"] * 3 and all(
+        r[1].startswith("요약") and not r[2] for r in rows
+    )
+
+    for n in range(3):
+        server.routes[f"/slow/{n}.html"].delay = 0.0
+    second = pipeline.collect(settings, tmp_path / "state.sqlite", now=evening(DAY1))
+    (report,) = second.sources
+    assert any("3 of 3 page(s) left from an earlier collect fetched" in n for n in report.notes), report.notes
+    rows = db.execute("SELECT extract_status, text FROM items ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["ok"] * 3 and all("돌봄 로봇 실증을 시작한다" in r[1] for r in rows)
+
+
+def test_an_item_stored_with_a_year_1_date_does_not_stop_the_digest(
+    server: LoopbackServer, tmp_path: Path
+) -> None:
+    """A state written by an older digest holds an item dated 0001-01-01 at +14:00, which no zone
+    can show: the digest is still built and sent, the item with an unknown date."""
+    from datetime import timezone
+
+    from digest.models import NewItem
+    from digest.storage import Store
+
+    year_1 = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))
+    with Store(tmp_path / "state.sqlite") as store:
+        store.add_items(
+            [
+                NewItem(
+                    source="메디온뉴스",
+                    url="http://127.0.0.1/old/1.html",
+                    canonical_url="http://127.0.0.1/old/1.html",
+                    guid="old-1",
+                    title="요양원 돌봄 로봇 실증 착수",
+                    summary="보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다.",
+                    text="보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다.",
+                    published=year_1,
+                    author=None,
+                    content_hash="h-old-1",
+                )
+            ],
+            evening(DAY1),
+        )
+    serve_day(server, "day1")
+    r = run(write_sources(tmp_path, server), tmp_path, DAY1)
+    assert r.error is None and r.published and r.digest is not None
+    old = [
+        it
+        for sec in r.digest.sections
+        for st in sec.stories
+        for it in st.items
+        if it.url.endswith("/old/1.html")
+    ]
+    assert len(old) == 1 and old[0].published is None
+    assert "요양원 돌봄 로봇 실증 착수" in (tmp_path / "out" / DAY1.isoformat() / "email.txt").read_text(
+        "utf-8"
+    )
 
 
 def test_article_page_404_keeps_the_feed_summary(server: LoopbackServer, tmp_path: Path) -> None:

@@ -3,7 +3,9 @@ for mail that goes out later, and the `--no-send` .eml files."""
 
 from __future__ import annotations
 
+import json
 import tempfile
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,9 +16,47 @@ from digest.errors import OutputError
 from digest.fsutil import atomic_write
 from digest.models import Digest, SealedDigest, Settings
 
-__all__ = ["MAIL_FILES", "check_out", "counts", "read", "subject", "write", "write_eml"]
+__all__ = [
+    "MAIL_FILES",
+    "MARKER",
+    "Marker",
+    "check_out",
+    "counts",
+    "read",
+    "read_marker",
+    "subject",
+    "write",
+    "write_eml",
+    "write_marker",
+]
 
 MAIL_FILES = ("email.txt", "email.html", "digest.json")  # what a mail is built from
+MARKER = ".digest-state.json"  # beside the outputs: which state sealed them, and the last date
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What the output folder remembers of the state that sealed its digests: if that state is
+    later missing or empty, a run from it would mail those days again."""
+
+    state: str
+    last_sealed: date
+
+
+def read_marker(out: Path) -> Marker | None:
+    try:
+        data = json.loads((out / MARKER).read_text(encoding="utf-8"))
+        return Marker(str(data["state"]), date.fromisoformat(str(data["last_sealed"])))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # none yet, or not ours: nothing to compare with
+
+
+def write_marker(out: Path, state: Path, last_sealed: date) -> None:
+    text = json.dumps({"state": str(state), "last_sealed": last_sealed.isoformat()}, ensure_ascii=False)
+    try:
+        atomic_write(out / MARKER, (text + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write {MARKER}: {exc.strerror or exc}") from None
 
 
 def check_out(out: Path) -> Path:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .. import pipeline
 from ..config import load_settings
+from ..deliver.outputs import MARKER
 
 DATA = Path(__file__).with_name("data")
 DAYS: tuple[tuple[str, date], ...] = (("day1", date(2024, 6, 12)), ("day2", date(2024, 6, 13)))
@@ -25,6 +26,7 @@ def run_demo(out: Path) -> list[pipeline.RunReport]:
     state = out / "demo-state.sqlite"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{state}{suffix}").unlink(missing_ok=True)
+    (out / MARKER).unlink(missing_ok=True)  # a fresh state on purpose: its earlier digests go too
     reports: list[pipeline.RunReport] = []
     with serve(DATA / DAYS[0][0]) as srv:
         sources = out / "demo-sources.yaml"

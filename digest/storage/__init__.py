@@ -86,6 +86,14 @@ class Storage(Protocol):
         """Store new items and then `source`'s validators atomically; returns how many were new."""
         ...
 
+    def deferred(self, source: str, limit: int = 100) -> list[Item]:
+        """Unissued items of a source whose article page is still to be fetched."""
+        ...
+
+    def complete(self, item: NewItem) -> bool:
+        """Fill in a deferred item from its page; False if it was issued meanwhile."""
+        ...
+
     def candidates(self, day: date, day_end: datetime, backfill_since: datetime | None = None) -> list[Item]:
         """A superset of the items the digest for `day` may take (`assemble` decides)."""
         ...

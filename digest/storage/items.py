@@ -114,6 +114,40 @@ class ItemsMixin(StoreBase):
                 _record_source(db, source.name, source.url, "ok", first_seen, source.validators)
         return added
 
+    def deferred(self, source: str, limit: int = 100) -> list[Item]:
+        """Unissued items of `source` whose article page was not fetched within the time budget
+        (stored with their feed summary, status "deferred"): the next collect fetches them again."""
+        rows = self._x(
+            "SELECT * FROM items WHERE source = ? AND extract_status = 'deferred' AND issued_on IS NULL "
+            "ORDER BY id LIMIT ?",
+            (source, limit),
+        ).fetchall()
+        return [_item(r) for r in rows]
+
+    def complete(self, item: NewItem) -> bool:
+        """Replace a deferred item's text, summary and metadata with what its page gave, unless a
+        digest published it meanwhile (then it stays as it was mailed). True if it was replaced."""
+        with self._tx() as db:
+            cur = db.execute(
+                """
+                UPDATE items SET title = ?, summary = ?, text = ?, author = ?, published = ?,
+                                 content_hash = ?, extract_status = ?, morphs = ?
+                WHERE canonical_url = ? AND extract_status = 'deferred' AND issued_on IS NULL
+                """,
+                (
+                    item.title,
+                    item.summary,
+                    item.text,
+                    item.author,
+                    item.published.isoformat() if item.published else None,
+                    item.content_hash,
+                    item.extract_status,
+                    json.dumps([list(m) for m in item.morphs], ensure_ascii=False),
+                    item.canonical_url,
+                ),
+            )
+            return cur.rowcount > 0
+
     def candidates(self, day: date, day_end: datetime, backfill_since: datetime | None = None) -> list[Item]:
         """The items the digest for `day` may take, for `select.takes` to decide: those it
         already published, and unissued ones seen or published before the end of `day` (backlog

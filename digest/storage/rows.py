@@ -10,9 +10,11 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from ..models import Item, LeaseHolder, OutboxEntry, SealedDigest
+
+MIN_YEAR, MAX_YEAR = 1990, 2100  # an item dated outside these years has no usable date
 
 
 def _item(r: sqlite3.Row) -> Item:
@@ -25,7 +27,7 @@ def _item(r: sqlite3.Row) -> Item:
         title=r["title"],
         summary=r["summary"],
         text=r["text"],
-        published=datetime.fromisoformat(r["published"]) if r["published"] else None,
+        published=_published(r["published"]),
         first_seen=datetime.fromisoformat(r["first_seen"]),
         author=r["author"],
         content_hash=r["content_hash"],
@@ -34,6 +36,19 @@ def _item(r: sqlite3.Row) -> Item:
         morphs=tuple((str(f), str(t)) for f, t in json.loads(r["morphs"] or "[]")),
         backlog=bool(r["backlog"]),
     )
+
+
+def _published(value: str | None) -> datetime | None:
+    """An item's stored date; one no zone can show (year 1 at +14:00, stored by an older digest)
+    reads as unknown, so it cannot stop every later digest."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None
 
 
 def _sealed(r: sqlite3.Row) -> SealedDigest:
