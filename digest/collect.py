@@ -27,6 +27,7 @@ import httpx
 
 from . import assemble, discover, extract, identity, korean
 from .charset import decode_html
+from .checkpoint import checkpoint
 from .clock import Clock
 from .errors import DigestError, ExtractError, FetchError, ParseError, one_line
 from .fetch import Fetcher, make_client
@@ -42,6 +43,7 @@ from .models import (
     SourceReport,
     SourceUpdate,
 )
+from .net import Resolver, system_resolver, trusted_origins
 from .parse import parse_feed
 from .progress import Progress
 from .storage import Storage
@@ -79,8 +81,10 @@ def collect(
     progress: Progress,
     client: httpx.AsyncClient | None = None,
     backfill: timedelta | None = None,
+    resolver: Resolver = system_resolver,
 ) -> CollectReport:
-    """Collect every enabled source into the state, recording the job and its one-line outcome."""
+    """Collect every enabled source into the state, recording the job and its one-line outcome.
+    `resolver` answers for host names (the system's; tests inject one that asks no DNS)."""
     started = time.monotonic()
     now = clock.start
     store.job_started("collect", now)
@@ -88,7 +92,7 @@ def collect(
     window = max(settings.first_run_window, backfill) if backfill else settings.first_run_window
     since = assemble.window_start(day, settings.timezone, window)
     progress.start("collect", total=len(sources))
-    reports = asyncio.run(_collect(settings, sources, store, now, since, client, progress))
+    reports = asyncio.run(_collect(settings, sources, store, now, since, client, progress, resolver))
     seconds = time.monotonic() - started
     report = CollectReport(tuple(reports), seconds)
     line = collect_line(report)
@@ -158,12 +162,13 @@ async def _collect(
     since: datetime,
     client: httpx.AsyncClient | None,
     progress: Progress,
+    resolver: Resolver,
 ) -> list[SourceReport]:
     """Fetch every source concurrently and store what is new."""
     own_client = client is None
     http = client or make_client(settings.fetch)
-    trusted = {(httpx.URL(s.url).host or "").lower() for s in sources}
-    fetcher = Fetcher(http, settings.fetch, trusted)
+    trusted = trusted_origins(s.url for s in sources)  # their scheme, host and port only
+    fetcher = Fetcher(http, settings.fetch, trusted, resolver=resolver)
     work = _Workers()
     run_end = time.monotonic() + settings.fetch.run_deadline
 
@@ -276,6 +281,7 @@ async def _collect_source(
         items.append(item)
     update = SourceUpdate(source.name, source.url, response.validators)
     added = await work.state(store.add_items, items, now, update)
+    checkpoint("collect: a source stored")
     notes += await _fetch_deferred(
         source, store, fetcher, work, now, budget, skip={it.canonical_url for it in items}
     )

@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 
 from . import assemble, identity, learn, render
+from .checkpoint import checkpoint
 from .clock import Clock
 from .collect import CollectReport
 from .collect import collect as collect_sources
@@ -40,6 +41,7 @@ from .deliver.outbox import deliver_due
 from .errors import DeliveryError, StorageError, UsageError
 from .lease import Lease, hold
 from .models import Digest, Item, LeaseHolder, SealedDigest, Settings, SourceReport
+from .net import Resolver, system_resolver
 from .progress import Progress, Silent
 from .storage import Storage, Store
 
@@ -97,6 +99,7 @@ def run(
     retry_now: bool = False,
     fire: datetime | None = None,
     new_state: bool = False,
+    resolver: Resolver = system_resolver,
 ) -> RunReport:
     """Collect, then send the digest for `day` (default: today in the configured zone).
     Never raises for a bad source; raises DigestError for a bad state, date or output folder."""
@@ -108,7 +111,7 @@ def run(
         out,
         lease,
     ):
-        collected = collect_sources(settings, store, clock, day, progress, client, backfill)
+        collected = collect_sources(settings, store, clock, day, progress, client, backfill, resolver)
         if collected.error:
             # Nothing to build from; mail still owed from earlier digests goes anyway.
             lines, failed = (
@@ -277,6 +280,7 @@ def _send_job(
         progress.finish("assemble", f"{day}: {len(story_of_item)} item(s) in {_stories(digest.story_count)}")
     reproduced = sealed is not None
     files = outputs_.write(out, day, outputs)
+    checkpoint("send: outputs written")
     email = settings.email
     sections, counted = outputs_.counts(outputs, email.include_other)
     mail_stories = sealed.mail_stories if sealed is not None and sealed.mail_stories is not None else counted
@@ -315,7 +319,9 @@ def _send_job(
             subject=subject,
             mail_stories=mail_stories,
         )
-        if not store.seal_digest(record, story_of_item, email.recipients if mailing else (), now):
+        sealed_now = store.seal_digest(record, story_of_item, email.recipients if mailing else (), now)
+        checkpoint("send: sealed")
+        if not sealed_now:
             # Sealed by another process while we assembled (possible only without the lease):
             # theirs is the digest of this date.
             again = store.sealed(day)

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from digest import signals
+from digest.checkpoint import checkpoint
 from digest.deliver import email as email_delivery
 from digest.deliver import outputs as outputs_
 from digest.errors import BusyError
@@ -114,6 +115,7 @@ def deliver_due(
                     e.date, e.recipient, me, until, moment, ignore_backoff=force, stale=owner_gone
                 ):
                     continue  # taken by another process a moment ago
+                checkpoint("deliver: a row claimed")
                 current[:] = [e]
                 msg = build(e)
                 if msg is None:
@@ -136,7 +138,9 @@ def deliver_due(
             def on_sent(recipient: str) -> None:
                 nonlocal sent_count
                 e = current[0]
+                checkpoint("deliver: accepted by the relay, not yet marked")  # the SMTP window
                 store.finish(e.date, recipient, me, "sent", clock())
+                checkpoint("deliver: marked sent")
                 sent_count += 1
                 lines.append(f"e-mail: {e.date}: sent to {recipient}")
                 progress.advance("deliver")

@@ -92,7 +92,9 @@ class Store(ItemsMixin, OutboxMixin, JobsMixin, StoreBase):
                     return
                 if str(self._db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
                     self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
+                # FULL: every commit is on disk when it returns, so a "sent" mark outlives a power
+                # loss that follows it (NORMAL in WAL mode may roll the last commits back).
+                self._db.execute("PRAGMA synchronous=FULL")
                 self._db.execute("PRAGMA foreign_keys=ON")
                 self._migrate()
                 return
