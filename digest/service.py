@@ -119,6 +119,7 @@ class _Service:
     def collect(self) -> None:
         if self.stopping.is_set():
             return
+        late: list[date] = []  # stays empty when the job fails (its one line is logged)
         with self._job("collect"):
             late = self._collect()
         for d in late:  # a morning send that failed (every source down, say): now it can run

@@ -65,6 +65,28 @@ def test_a_scheduled_job_that_fails_logs_one_line_and_the_service_goes_on(
     assert all("\n" not in m for m in messages)
 
 
+def test_a_bug_of_ours_in_a_scheduled_collect_is_one_line_and_the_service_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import pipeline, service
+    from digest.config import load_settings
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise TypeError("a bug of ours")
+
+    monkeypatch.setattr(pipeline, "collect", broken)
+    conf = tmp_path / "s.yaml"
+    conf.write_text("sources:\n  - {name: x, url: 'http://127.0.0.1:9/feed.xml'}\n", encoding="utf-8")
+    svc = service._Service(
+        str(conf), str(tmp_path / "state.sqlite"), str(tmp_path / "out"), load_settings(conf)
+    )
+    with caplog.at_level("INFO", logger="digest"):
+        svc.collect()
+        svc.collect()
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("collect: internal error: TypeError: a bug of ours" in m for m in messages) == 2, messages
+
+
 def test_a_bug_of_ours_is_one_line_and_exit_1_not_a_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
