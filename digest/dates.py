@@ -3,7 +3,9 @@
 Feeds and pages carry RFC 822 (`Wed, 12 Jun 2024 14:00:00 +0900`, `GMT`, `KST`), ISO 8601 and
 Korean forms (`2024년 6월 12일 오후 2:00:00`, `2024.06.12 14:00`, `2024. 6. 12.`,
 `입력 2024-06-12 오후 2:03`, `2021년 12월 22일 12시 20분`). A time without a zone is local time in
-``tz`` (Asia/Seoul by default), never UTC. Impossible dates (`31 Feb`) give ``None``.
+``tz`` (Asia/Seoul by default), never UTC. Impossible dates (`31 Feb`) give ``None``, and so do
+dates outside 1990-01-01 … 2100-12-31 (`0001-01-01T00:00:00+14:00`, `9999-12-31`: CMS placeholders,
+which would overflow when converted to another zone); `date_out_of_range` tells those apart.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["find_date_in_text", "parse_date"]
+__all__ = ["EARLIEST", "LATEST", "date_out_of_range", "find_date_in_text", "parse_date"]
+
+# The dates a news item can have, as written (wall-clock time in the date's own zone). Anything
+# outside is a placeholder or a typo; inside, conversion to any zone (±14:00) cannot overflow.
+EARLIEST = datetime(1990, 1, 1)
+LATEST = datetime(2100, 12, 31, 23, 59, 59, 999999)
 
 # Labels that precede a date on Korean pages: publication first, then revision.
 _PUBLISHED_LABELS = (
@@ -56,6 +63,7 @@ _TIME_CORE = (
 )
 _DATE_RE = re.compile(_DATE_CORE + _TIME_CORE, re.IGNORECASE)
 _RFC822_HINT = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}[a-z]*\.?\s+\d{2,4}\b")
+_RFC822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}[a-z]*\.?\s+(?P<year>\d{2,4})\b")
 
 
 @lru_cache(maxsize=32)
@@ -122,6 +130,13 @@ def _parse_rfc822(text: str, tz: str) -> datetime | None:
         return None
     if value is None:  # pragma: no cover - older Pythons returned None
         return None
+    written = _RFC822_YEAR.search(fixed)
+    if written and len(written["year"]) > 2 and int(written["year"]) != value.year:
+        # email.utils reads year 0001 as 2001; a four-digit year means what it says.
+        try:
+            value = value.replace(year=max(int(written["year"]), 1))
+        except ValueError:  # 29 Feb of a year that has none
+            return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=_zone(tz))
     return value
@@ -143,11 +158,25 @@ def _parse_iso(text: str, tz: str) -> datetime | None:
 
 
 def parse_date(value: str, tz: str = "Asia/Seoul", now: datetime | None = None) -> datetime | None:
-    """Parse one date string; an aware datetime, or None for garbage and impossible dates.
+    """Parse one date string; an aware datetime, or None for garbage, impossible dates and dates
+    outside 1990 … 2100.
 
     A value with no zone is local time in ``tz``. With ``now``, a date more than a day in the
     future (a typo, or a CMS placeholder like 2099) is clamped to ``now``.
     """
+    parsed = _parse_any(value, tz)
+    if parsed is None or not _in_range(parsed, tz):
+        return None
+    return _clamp(parsed, now, tz)
+
+
+def date_out_of_range(value: str, tz: str = "Asia/Seoul") -> bool:
+    """True when ``value`` is a real date that `parse_date` refuses for being outside 1990 … 2100."""
+    parsed = _parse_any(value, tz)
+    return parsed is not None and not _in_range(parsed, tz)
+
+
+def _parse_any(value: str, tz: str) -> datetime | None:
     if not value:
         return None
     text = " ".join(value.split())
@@ -164,9 +193,19 @@ def parse_date(value: str, tz: str = "Asia/Seoul", now: datetime | None = None) 
         if match is None:
             return None
         parsed = _from_match(match, tz)
-    if parsed is None:
-        return None
-    return _clamp(parsed, now, tz)
+    return parsed
+
+
+def _in_range(value: datetime, tz: str) -> bool:
+    """Written between 1990 and 2100, and convertible to ``tz`` and to UTC without overflow."""
+    if not EARLIEST <= value.replace(tzinfo=None) <= LATEST:
+        return False
+    try:
+        value.astimezone(_zone(tz))
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):  # pragma: no cover - the range above rules it out
+        return False
+    return True
 
 
 def _label_rank(text: str, start: int) -> int:
@@ -192,7 +231,7 @@ def find_date_in_text(text: str, tz: str = "Asia/Seoul") -> datetime | None:
     best_value: datetime | None = None
     for position, match in enumerate(_DATE_RE.finditer(text)):
         value = _from_match(match, tz)
-        if value is None:
+        if value is None or not _in_range(value, tz):
             continue
         key = (_label_rank(text, match.start()), 0 if match["H"] is not None else 1, position)
         if best is None or key < best:

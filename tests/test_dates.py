@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -112,3 +113,61 @@ def test_find_date_without_labels_prefers_a_time_of_day() -> None:
 def test_find_date_falls_back_to_a_revision_date_and_to_none() -> None:
     assert find_date_in_text("최종편집: 2024-06-17 19:17") == datetime(2024, 6, 17, 19, 17, tzinfo=KST)
     assert find_date_in_text("날짜가 없는 글입니다. 2020년 11월에 만든 모임이다.") is None
+
+
+# --------------------------------------------------------------------------- dates outside a sane range
+
+OUT_OF_RANGE = [
+    "0001-01-01T00:00:00+14:00",  # before year 1 in UTC: astimezone() overflows
+    "0001-01-01T00:00:00Z",
+    "0001-01-01",
+    "Mon, 01 Jan 0001 00:00:00 +1400",  # not 2001: the feed wrote a four-digit year 1
+    "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+    "Fri, 31 Dec 9999 23:59:59 -1400",
+    "9999-12-31",
+    "1899-01-01T00:00:00+09:00",
+    "1989-12-31 23:59",
+    "1985년 3월 2일",
+    "2101-01-01T00:00:00+09:00",
+]
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_dates_outside_1990_to_2100_are_unknown(value: str) -> None:
+    assert parse_date(value) is None
+    assert parse_date(value, now=datetime(2024, 6, 13, 9, 0, tzinfo=KST)) is None
+
+
+@pytest.mark.parametrize(
+    ("inside", "expected", "outside"),
+    [
+        (
+            "1990-01-01T00:00:00+14:00",
+            datetime(1990, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=14))),
+            "1989-12-31T23:59:59+14:00",
+        ),
+        (
+            "2100-12-31T23:59:59-14:00",
+            datetime(2100, 12, 31, 23, 59, 59, tzinfo=timezone(-timedelta(hours=14))),
+            "2101-01-01T00:00:00-14:00",
+        ),
+        (
+            "Mon, 01 Jan 24 09:00:00 +0900",  # a two-digit year is this century
+            datetime(2024, 1, 1, 9, 0, tzinfo=KST),
+            "Mon, 01 Jan 0024 09:00:00 +0900",  # a four-digit year 24 is not
+        ),
+    ],
+)
+def test_the_range_edges(inside: str, expected: datetime, outside: str) -> None:
+    parsed = parse_date(inside)
+    assert parsed == expected
+    assert parsed is not None
+    parsed.astimezone(ZoneInfo("Asia/Seoul"))
+    parsed.astimezone(UTC)
+    assert parse_date(outside) is None
+
+
+def test_find_date_skips_a_date_outside_the_range() -> None:
+    text = "창립 1985년 3월 2일\n입력 2024.06.12 14:00"
+    assert find_date_in_text(text) == datetime(2024, 6, 12, 14, 0, tzinfo=KST)
+    assert find_date_in_text("1900년 1월 1일 기사입력") is None
