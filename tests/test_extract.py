@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -120,6 +120,16 @@ def test_labelled_date_wins_over_last_edit_and_byline_dateline_is_removed() -> N
     wire = extract_article(load("wire_dateline.html"), URL)
     assert wire.text.startswith("재활의료기기 기업 네오펙트가")
     assert wire.author == "정다은 기자"
+
+
+@pytest.mark.parametrize("bad", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_page_date_outside_the_range_gives_way_to_the_dateline(bad: str) -> None:
+    html = load("ndsoft_article.html").replace("2024-06-12T14:00:00+09:00", bad)
+    assert bad in html
+    article = extract_article(html, URL)
+    assert article.published == datetime(2024, 6, 12, 14, 0, tzinfo=KST)  # 입력 2024.06.12 14:00 on the page
+    assert article.published is not None
+    article.published.astimezone(UTC)
 
 
 def test_blog_author_and_korean_dotted_date() -> None:
@@ -280,6 +290,37 @@ def test_summary_skips_a_leading_caption_and_handles_empty_text() -> None:
     text = "▲ 협약식 모습 (사진=헬스온뉴스 DB)\n\n세 기관이 업무협약을 맺었다. 지역 기업을 돕는다."
     assert summarize(text) == "세 기관이 업무협약을 맺었다. 지역 기업을 돕는다."
     assert summarize("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a dateline cut as a "sentence" at `2024. 6. 12.` is not a summary
+        (
+            "입력 2024. 6. 12. 구로구가 홀로 사는 어르신 225명에게 인공지능 돌봄 로봇을 보급한다.",
+            "구로구가 홀로 사는 어르신 225명에게 인공지능 돌봄 로봇을 보급한다.",
+        ),
+        (
+            "입력 2024.06.12 14:00 수정 2024.06.12 15:00 | 2024. 6. 12. 돌봄 로봇이 보급된다. 내년에 늘린다.",
+            "돌봄 로봇이 보급된다. 내년에 늘린다.",
+        ),
+        # a byline that ends like a sentence
+        (
+            "홍길동 기자 hong@example.com. 경로당 30곳에 AI 말벗 로봇이 보급된다.",
+            "경로당 30곳에 AI 말벗 로봇이 보급된다.",
+        ),
+        ("홍길동 기자 hong@example.com. 김철수 기자 kim@example.com.", ""),  # two bylines, nothing else
+        (". . 내년에 문을 연다.", "내년에 문을 연다."),
+    ],
+    ids=["dotted-date-lead", "dateline-lead", "byline-sentence", "two-bylines", "dots"],
+)
+def test_summary_is_never_only_a_byline_or_a_date_line(text: str, expected: str) -> None:
+    assert summarize(text) == expected
+
+
+def test_summary_never_pairs_a_sentence_with_a_trailing_byline() -> None:
+    text = "경로당 30곳에 AI 말벗 로봇이 보급된다. 홍길동 기자 hong@example.com. 내년에는 100곳으로 늘린다."
+    assert summarize(text) == "경로당 30곳에 AI 말벗 로봇이 보급된다. 내년에는 100곳으로 늘린다."
 
 
 def test_summary_of_an_extracted_page() -> None:

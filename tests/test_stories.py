@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from digest.identity import canonical_url, content_hash
+from digest.identity import canonical_url, clean_url, content_hash
 from digest.models import Item
 from digest.stories import Cluster, cluster
 
@@ -59,6 +59,126 @@ def item(i: int, title: str, text: str, source: str = "A", hours: float = 0, **k
 )
 def test_canonical_url(url: str, canonical: str) -> None:
     assert canonical_url(url) == canonical
+
+
+# Stored items are keyed by canonical_url: what it makes of ordinary URLs must never change, or every
+# stored item would look new on the next run.
+ORDINARY = [
+    (
+        "https://www.docdocdoc.co.kr/news/articleView.html?idxno=3001",
+        "http://docdocdoc.co.kr/news/articleView.html?idxno=3001",
+        "https://www.docdocdoc.co.kr/news/articleView.html?idxno=3001",
+    ),
+    (
+        "http://www.medinews.example/news/articleView.html?idxno=21495&utm_source=rss&utm_medium=feed&utm_campaign=allArticle",
+        "http://medinews.example/news/articleView.html?idxno=21495",
+        "http://www.medinews.example/news/articleView.html?idxno=21495",
+    ),
+    (
+        "https://www.bosa.co.kr/news/articleView.html?idxno=2180000&sc_code=&page=&total=",
+        "http://bosa.co.kr/news/articleView.html?idxno=2180000&sc_code=&page=&total=",
+        "https://www.bosa.co.kr/news/articleView.html?idxno=2180000&sc_code=&page=&total=",
+    ),
+    (
+        "https://news.example.kr/news/articleView.html?idxno=1201&fbclid=IwAR0abc#comment",
+        "http://news.example.kr/news/articleView.html?idxno=1201",
+        "https://news.example.kr/news/articleView.html?idxno=1201",
+    ),
+    (
+        "https://n.news.naver.com/mnews/article/001/0014723456?sid=103",
+        "http://n.news.naver.com/mnews/article/001/0014723456?sid=103",
+        "https://n.news.naver.com/mnews/article/001/0014723456?sid=103",
+    ),
+    (
+        "https://v.daum.net/v/20240612140000123?f=o",
+        "http://v.daum.net/v/20240612140000123?f=o",
+        "https://v.daum.net/v/20240612140000123?f=o",
+    ),
+    (
+        "https://www.hankyung.com/article/2024061212345?ref=naver",
+        "http://hankyung.com/article/2024061212345",
+        "https://www.hankyung.com/article/2024061212345",
+    ),
+    (
+        "HTTPS://WWW.Example.CO.KR:443/News/View.php?no=5521&from=main",
+        "http://example.co.kr/News/View.php?no=5521",
+        "https://WWW.Example.CO.KR:443/News/View.php?no=5521",
+    ),
+    (
+        "http://www.gwhealth.example/news/view.php?no=5521&gclid=x&page=2",
+        "http://gwhealth.example/news/view.php?no=5521&page=2",
+        "http://www.gwhealth.example/news/view.php?no=5521&page=2",
+    ),
+    (
+        "https://m.health.chosun.com/svc/news_view.html?contid=2024061201234&ocid=1",
+        "http://m.health.chosun.com/svc/news_view.html?contid=2024061201234",
+        "https://m.health.chosun.com/svc/news_view.html?contid=2024061201234",
+    ),
+    (
+        "https://example.kr/a%20b/%ED%95%9C?q=%ED%95%9C%EA%B8%80",
+        "http://example.kr/a%20b/%ED%95%9C?q=%ED%95%9C%EA%B8%80",
+        "https://example.kr/a%20b/%ED%95%9C?q=%ED%95%9C%EA%B8%80",
+    ),
+    (
+        "http://medigatenews.com/news/3002",
+        "http://medigatenews.com/news/3002",
+        "http://medigatenews.com/news/3002",
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "canonical", "clean"), ORDINARY)
+def test_ordinary_urls_keep_their_canonical_and_clean_spelling(url: str, canonical: str, clean: str) -> None:
+    assert canonical_url(url) == canonical
+    assert clean_url(url) == clean
+    assert canonical_url(canonical) == canonical
+    assert clean_url(clean) == clean
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("https://host.kr:80", "http://host.kr/"),  # was http://host.kr:80/, then http://host.kr/
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),  # the brackets stay (it was http://::1:8080/x)
+        ("https://[2001:DB8::1]/a?utm_source=x", "http://[2001:db8::1]/a"),
+        ("http://www.www.example.kr/a", "http://example.kr/a"),
+        ("http:////", "http:///"),
+    ],
+)
+def test_canonical_url_of_a_canonical_url_is_itself(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+    assert canonical_url(canonical) == canonical
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("http://WWW.Host.kr:99999/a?utm_source=rss", "http://host.kr:99999/a"),  # the port stays as written
+        ("http://host.kr:port/a", "http://host.kr:port/a"),
+        ("http://[::1/a", "http://[::1/a"),  # not a URL urlsplit reads: left as it is
+        ("http://]/", "http://]/"),
+        (" http://[]/ ", "http://[]/"),
+    ],
+)
+def test_canonical_url_of_a_malformed_url_does_not_raise(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+    assert canonical_url(canonical) == canonical
+
+
+@pytest.mark.parametrize(
+    ("url", "clean"),
+    [
+        ("http://news.example.kr/a b ?utm_source=rss", "http://news.example.kr/a b"),
+        ("http://news.example.kr/기사 #top", "http://news.example.kr/기사"),
+        ("http://[::1/a?fbclid=1", "http://[::1/a?fbclid=1"),  # not a URL urlsplit reads: left alone
+        ("http://]/ b", "http://]/ b"),
+    ],
+)
+def test_clean_url_with_a_space_or_bad_brackets_is_idempotent_and_does_not_raise(
+    url: str, clean: str
+) -> None:
+    assert clean_url(url) == clean
+    assert clean_url(clean) == clean
 
 
 def test_content_hash_ignores_spacing_only() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .furniture import _strip_lead, strip_furniture_lines
+from .furniture import _is_furniture_line, _strip_lead, strip_furniture_lines
 
 _ABBREVIATIONS = frozenset(
     {
@@ -108,21 +108,31 @@ def summarize(text: str, max_chars: int = 300) -> str:
 
     A leading dateline or byline (``(서울=연합뉴스) 홍길동 기자 =``, ``[굿뉴스365]``) is skipped;
     a first sentence longer than ``max_chars`` is cut at a word boundary and ends with "…".
+    A summary is never what the furniture rules reject as a line — a byline
+    (``홍길동 기자 hong@example.com.``), a dateline cut as a sentence (``입력 2024. 6. 12.``): such a
+    sentence is skipped, and "" is the summary of text that has nothing else.
     """
     lines = [line for line in strip_furniture_lines(text).split("\n") if line.strip()]
     if not lines:
         return ""
     body = "\n\n".join([_strip_lead(lines[0]), *lines[1:]])
-    sentences = _sentences(body)
-    if not sentences:
-        return ""
-    first = sentences[0]
+    sentences = [s for s in _sentences(body) if not _is_furniture_line(s)]
+    for index, first in enumerate(sentences):
+        following = sentences[index + 1] if index + 1 < len(sentences) else ""
+        for candidate in _candidates(first, following, max_chars):
+            if not _is_furniture_line(candidate):
+                return candidate
+    return ""
+
+
+def _candidates(first: str, following: str, max_chars: int) -> list[str]:
+    """What a summary starting at ``first`` can be, best first."""
     if len(first) > max_chars:
         cut = first[: max(max_chars, 1) - 1]
         space = cut.rfind(" ")
         if space > max_chars // 2:
             cut = cut[:space]
-        return cut.rstrip(" ,·") + "…"
-    if len(sentences) > 1 and len(first) + 1 + len(sentences[1]) <= max_chars:
-        return f"{first} {sentences[1]}"
-    return first
+        return [cut.rstrip(" ,·") + "…"]
+    if following and len(first) + 1 + len(following) <= max_chars:
+        return [f"{first} {following}", first]
+    return [first]
