@@ -33,6 +33,8 @@ from .errors import DigestError, ExtractError, FetchError, ParseError, one_line
 from .fetch import Fetcher, make_client
 from .models import (
     LEAD_CHARS,
+    SUMMARY_CHARS,
+    TEXT_CHARS,
     Article,
     Entry,
     Item,
@@ -428,14 +430,12 @@ def _new_item(
     backlog: Callable[[datetime | None], bool],
 ) -> NewItem:
     """The item to store from an entry and its article (if any): summary, dates, morphemes."""
-    text = article.text if article else ""
+    text = article.text[:TEXT_CHARS] if article else ""
     title = entry.title or (article.title if article and article.title else "") or entry.url
     published = (article.published if article and article.published else None) or entry.published
     if published is not None and published > now + timedelta(days=1):
         published = now  # a date in the future is a parsing or clock error
-    summary = extract.summarize(text) if text else extract.strip_furniture_lines(entry.summary)
-    if not summary:
-        summary = extract.summarize(entry.summary) if entry.summary else ""
+    summary = extract.summarize(text) if text else _feed_summary(entry.summary)
     old = backlog(published)  # a listing page's links carry no date: only the article tells
     return NewItem(
         source=source.name,
@@ -452,6 +452,16 @@ def _new_item(
         morphs=() if old else korean.analyse(f"{title}\n{(text or summary)[:LEAD_CHARS]}").tokens,
         backlog=old,
     )
+
+
+def _feed_summary(summary: str) -> str:
+    """A feed's summary as shown: as written, without furniture, unless it is longer than a
+    summary should be (a whole article in `<description>`), then summarized like a text."""
+    summary = summary[:TEXT_CHARS]
+    kept = extract.strip_furniture_lines(summary)
+    if kept and len(kept) <= SUMMARY_CHARS:
+        return kept
+    return extract.summarize(kept or summary, SUMMARY_CHARS) if summary else ""
 
 
 def _is_whole_article(content_text: str, summary: str) -> bool:

@@ -86,6 +86,12 @@ OTHER = "other"  # the id of the catch-all theme: stories no theme claims
 # lead); stories and themes read the same span.
 LEAD_CHARS = 400
 
+# The most of an article's text an item keeps (a long feature is about 20,000): a 4 MB "article"
+# is cut here when it is stored, so no later stage (themes, stories, outputs) holds more.
+TEXT_CHARS = 100_000
+# A feed's own summary longer than this is summarized like an article's text, not shown whole.
+SUMMARY_CHARS = 300
+
 
 @dataclass(frozen=True)
 class NewItem:

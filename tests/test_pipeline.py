@@ -669,3 +669,17 @@ def test_labeled_examples_train_a_model_that_explain_shows(
     out = capsys.readouterr().out
     assert "placed under: silver_devices" in out
     assert "learned model: silver_devices" in out
+
+
+def test_a_feed_summary_is_shown_as_written_unless_it_is_a_whole_article() -> None:
+    from digest.collect import _feed_summary
+    from digest.models import SUMMARY_CHARS
+
+    short = "요양시설 열 곳에서 돌봄로봇 실증이 시작됐다. 고령친화 업체 다섯 곳이 참여한다."
+    assert _feed_summary(short + "\n무단전재 및 재배포 금지") == short
+    article = "복지부는 돌봄로봇 실증을 시작한다고 밝혔다. " + " ".join(
+        f"{n}번째 문단에서 업체들은 실증 결과를 설명했다." for n in range(200)
+    )
+    shown = _feed_summary(article)
+    assert shown.startswith("복지부는 돌봄로봇 실증을 시작한다고 밝혔다.") and len(shown) <= SUMMARY_CHARS
+    assert _feed_summary("") == "" and _feed_summary("가" * 4_000_000).endswith("…")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from digest.errors import ExtractError
+from digest.models import TEXT_CHARS
 
 from .furniture import (
     _SENTENCE_END,
@@ -292,16 +293,26 @@ def _choose(walk: _Walk, grades: list[float], max_furniture: int) -> _Body | Non
 
 
 def _clean_paragraphs(paragraphs: list[str], title: str | None) -> list[str]:
-    text = strip_furniture_lines("\n".join(paragraphs))
+    """The article's paragraphs without furniture, repeats and its lead's dateline; only the
+    first `TEXT_CHARS` or so of them (an item keeps no more)."""
+    taken, size = [], 0
+    for paragraph in paragraphs:
+        if size > TEXT_CHARS:
+            break
+        taken.append(paragraph)
+        size += len(paragraph) + 1
+    text = strip_furniture_lines("\n".join(taken))
     lines = [line for line in text.split("\n") if line]
     keys = [re.sub(r"\W+", "", line) for line in lines]
     title_key = re.sub(r"\W+", "", title) if title else ""
     last_seen = {key: index for index, key in enumerate(keys)}
+    # Every distinct key once, apart: a key found twice in it is inside another (longer) one.
+    everything = "\x00".join(last_seen)  # keys hold no \x00: \W+ took it out
     kept: list[str] = []
     for index, (line, key) in enumerate(zip(lines, keys, strict=True)):
         if not key or key == title_key or last_seen[key] != index:
             continue  # empty, the headline again, or a pull quote repeated later in the body
-        if len(key) >= 8 and any(len(other) > len(key) and key in other for other in keys):
+        if len(key) >= 8 and everything.count(key) > 1:
             continue  # a pull quote or caption that repeats part of a paragraph
         kept.append(line)
     # The wire dateline / [outlet] prefix opens the first paragraph; a caption may come before it.
