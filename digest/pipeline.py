@@ -229,16 +229,21 @@ def _sending_job(
 
 
 def _check_not_lost(store: Storage, out: Path, new_state: bool) -> None:
-    """Refuse a state that has sealed nothing when the output folder holds digests another (or
-    this, before it was lost or emptied) state sealed: its first send would mail them again."""
+    """Refuse a state that has sealed less than the output folder records: none of the digests
+    another (or this, before it was lost, emptied or rolled back — a deleted `-wal`, an old
+    backup) state sealed, or not the newest of them: its next send would mail them again."""
     marker = outputs_.read_marker(out)
-    if marker is None or new_state or store.last_sealed() is not None:
+    if marker is None or new_state:
         return
+    last = store.last_sealed()
+    if last is not None and last >= marker.last_sealed:
+        return
+    has = "has sealed no digest" if last is None else f"has sealed digests up to {last} only"
     raise StorageError(
-        f"{store.path}: this state has sealed no digest, but {out} holds digests up to "
-        f"{marker.last_sealed} sealed with the state at {marker.state}: the state was lost, emptied "
-        "or is another one, and sending from it would mail those days again. Restore that state, "
-        "or pass --new-state to start over on purpose"
+        f"{store.path}: this state {has}, but {out} holds digests up to "
+        f"{marker.last_sealed} sealed with the state at {marker.state}: the state was lost, emptied, "
+        "rolled back or is another one, and sending from it would mail those days again. Restore "
+        "that state, or pass --new-state to start over on purpose"
     )
 
 

@@ -101,3 +101,36 @@ def test_a_run_killed_at_every_checkpoint_loses_no_item_and_mails_each_reader_on
             assert len(twice) == 1 and len(ids[next(iter(twice))]) == 1, (n, name, got)
         else:
             assert not twice, (n, name, got)
+
+
+def test_a_kill_that_takes_the_write_ahead_log_with_it_still_mails_each_reader_once(
+    server: LoopbackServer, relay: tuple[Handler, int], tmp_path: Path
+) -> None:
+    """Killed just after the seal or a mail's mark, with the state's `-wal` (and `-shm`) then
+    deleted: the seal and the marks were copied into the state file itself, so the next run
+    mails only who is still owed. Before, the log held them, and the run found a state that had
+    sealed nothing (refused) or a mark missing (mailed again)."""
+    handler, port = relay
+    schedule = '{collect: every 60 min, send: "0 7 * * *"}'
+    learn = tmp_path / "learn"
+    learn.mkdir()
+    log = learn / "checkpoints.txt"
+    assert (
+        digest_run(learn, config(learn, server, port, schedule), DIGEST_CHECKPOINTS=str(log)).returncode == 0
+    )
+    names = log.read_text(encoding="utf-8").splitlines()
+    kills = [n for n, name in enumerate(names, start=1) if name in ("send: sealed", "deliver: marked sent")]
+    assert len(kills) == 1 + len(READERS)
+    for n in kills:
+        handler.received.clear()
+        case = tmp_path / f"kill-{n}"
+        case.mkdir()
+        sources = config(case, server, port, schedule)
+        killed = digest_run(case, sources, DIGEST_KILL_AT=str(n))
+        assert killed.returncode == -signal.SIGKILL, (n, killed.stderr)
+        for suffix in ("-wal", "-shm"):
+            (case / f"state.sqlite{suffix}").unlink(missing_ok=True)
+        again = digest_run(case, sources)
+        assert again.returncode == 0, (n, names[n - 1], again.stderr)
+        got = Counter(m.rcpt_tos[0] for m in handler.received)
+        assert got == Counter(READERS), (n, names[n - 1], got)

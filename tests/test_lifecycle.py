@@ -9,6 +9,7 @@ user can cause, each one line and an exit code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -493,6 +494,36 @@ def test_a_lost_or_emptied_state_is_refused_not_a_fresh_start_that_mails_again(
     assert code == 1 and "--new-state" in err and "2024-06-12" in err
     assert len(handler.received) == mailed
     assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12", "--new-state", state=other)) == 0
+
+
+def test_a_state_rolled_back_to_an_older_copy_is_refused_not_a_second_mail_of_the_newer_days(
+    server: LoopbackServer,
+    smtp: tuple[Handler, Controller],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A backup from day 1 put back after day 2 was mailed (or a lost `-wal` that held day 2)
+    has sealed less than the output folder records: refused in one line, nobody mailed again."""
+    handler, controller = smtp
+    sources = write_sources(tmp_path, server, mail_config(controller.port))
+    state = tmp_path / "s.sqlite"
+    serve_day(server, "day1")
+    assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-12")) == 0
+    with contextlib.closing(sqlite3.connect(state)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    backup = state.read_bytes()  # the state file alone holds all of it now
+    serve_day(server, "day2")
+    assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-13")) == 0
+    mailed = len(handler.received)
+    assert mailed == 4
+    capsys.readouterr()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{state}{suffix}").unlink(missing_ok=True)
+    state.write_bytes(backup)
+    assert cli.main(cli_run(tmp_path, sources, "--date", "2024-06-13")) == 1
+    err = one_line_error(capsys)
+    assert "up to 2024-06-12 only" in err and "up to 2024-06-13" in err and "--new-state" in err
+    assert len(handler.received) == mailed
 
 
 def test_a_busy_state_waits_then_gives_up_with_its_own_code(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +40,30 @@ class StoreBase:
         try:
             yield self._db
         except sqlite3.Error as exc:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise StorageError(f"{self.path}: {_reason(exc)}") from exc
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 raise StorageError(f"{self.path}: cannot commit: {_reason(exc)}") from exc
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (it does on a disk I/O error,
+        and a second ROLLBACK would hide the error that mattered)."""
+        if self._db.in_transaction:
+            with suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+
+    def _durable(self) -> None:
+        """Copy what the write-ahead log holds into the state file itself (a passive checkpoint:
+        it waits for no reader), after the commits a lost `-wal` must not undo: a seal and a
+        mail marked sent. Best effort: a busy or failed checkpoint leaves the log as it was."""
+        with suppress(sqlite3.Error):
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def _reason(exc: sqlite3.Error) -> str:

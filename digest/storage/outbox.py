@@ -64,6 +64,7 @@ class OutboxMixin(StoreBase):
                 ),
             )
             _enqueue(db, digest.date, recipients, now)
+        self._durable()
         return True
 
     def digest_dates(self) -> list[date]:
@@ -160,6 +161,8 @@ class OutboxMixin(StoreBase):
                     owner,
                 ),
             )
+        if status == "sent":
+            self._durable()
 
     def cancel(self, day: date, recipient: str, reason: str, now: datetime) -> None:
         with self._tx() as db:
