@@ -85,6 +85,66 @@ def test_item_cap() -> None:
     assert len(feed.entries) == 10 and "only the first 10" in feed.warnings[-1]
 
 
+# --------------------------------------------------------------------------- the item cap keeps the newest
+
+
+def _rss(items: str) -> bytes:
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    )
+
+
+def _item(n: int, date: str | None = None) -> str:
+    pub = f"<pubDate>{date}</pubDate>" if date else ""
+    return f"<item><title>{n}</title><link>http://x.kr/{n}</link>{pub}</item>"
+
+
+def test_item_cap_keeps_the_newest_entries_of_a_feed_listed_oldest_first() -> None:
+    # Two sections of a real aggregated feed, each oldest first: the newest items are at the end.
+    feed = parse_feed((FEEDS / "rss_two_sections.xml").read_bytes(), FEED_URL, max_items=3)
+    assert [e.url for e in feed.entries] == [  # the three newest, in the feed's order
+        "http://www.sisajournal.com/news/articleView.html?idxno=243248",  # 08-01 16:30
+        "https://www.donga.com/news/Society/article/all/20220731/114739778/1",  # 07-31 18:35
+        "https://www.donga.com/news/Society/article/all/20220801/114750235/1",  # 08-01 17:34
+    ]
+    assert feed.warnings[-1] == "8 entries; only the newest 3 kept"
+
+
+def test_item_cap_keeps_the_newest_entries_of_a_json_feed() -> None:
+    dates = ["2024-06-01T09:00:00+09:00", "2024-06-12T09:00:00+09:00", None, "2024-06-11T23:00:00Z"]
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "t",
+            "items": [
+                {"id": str(n), "url": f"http://x.kr/{n}", **({"date_published": d} if d else {})}
+                for n, d in enumerate(dates)
+            ],
+        }
+    ).encode()
+    feed = parse_feed(body, FEED_URL, "application/feed+json", max_items=2)
+    # 2024-06-11T23:00Z is 06-12 08:00 in Seoul: older than 06-12 09:00, newer than 06-01.
+    assert [e.url for e in feed.entries] == ["http://x.kr/1", "http://x.kr/3"]
+    assert feed.warnings == ("4 entries; only the newest 2 kept",)
+
+
+def test_item_cap_fills_with_undated_entries_in_feed_order_only_when_too_few_are_dated() -> None:
+    items = [_item(0), _item(1), _item(2, "Wed, 12 Jun 2024 09:00:00 +0900"), _item(3)]
+    items += [_item(4, "Tue, 11 Jun 2024 09:00:00 +0900"), _item(5)]
+    feed = parse_feed(_rss("".join(items)), FEED_URL, max_items=3)
+    assert [e.url for e in feed.entries] == ["http://x.kr/0", "http://x.kr/2", "http://x.kr/4"]
+    assert feed.warnings[-1] == "6 entries; only the newest 3 kept (1 undated, in feed order)"
+    feed = parse_feed(_rss("".join(items)), FEED_URL, max_items=2)
+    assert [e.url for e in feed.entries] == ["http://x.kr/2", "http://x.kr/4"]
+
+
+def test_item_cap_breaks_a_tie_of_dates_by_feed_order() -> None:
+    same = "Wed, 12 Jun 2024 09:00:00 +0900"
+    items = [_item(0, "Mon, 10 Jun 2024 09:00:00 +0900"), _item(1, same), _item(2, same), _item(3, same)]
+    feed = parse_feed(_rss("".join(items)), FEED_URL, max_items=2)
+    assert [e.url for e in feed.entries] == ["http://x.kr/1", "http://x.kr/2"]
+
+
 @pytest.mark.parametrize(
     "body", [b"", b"   ", b"{}", b'{"version": "1"}', b"<html><body>login</body></html>"]
 )
