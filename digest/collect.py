@@ -455,13 +455,11 @@ def _new_item(
 
 
 def _feed_summary(summary: str) -> str:
-    """A feed's summary as shown: as written, without furniture, unless it is longer than a
+    """A feed's summary as shown: as written from its lead on, cleaned like an article's text
+    (furniture, datelines, bylines, subtitles, "기사보기" tails gone), unless it is longer than a
     summary should be (a whole article in `<description>`), then summarized like a text."""
-    summary = summary[:TEXT_CHARS]
-    kept = extract.strip_furniture_lines(summary)
-    if kept and len(kept) <= SUMMARY_CHARS:
-        return kept
-    return extract.summarize(kept or summary, SUMMARY_CHARS) if summary else ""
+    lead = extract.lead_text(summary[:TEXT_CHARS])
+    return lead if len(lead) <= SUMMARY_CHARS else extract.summarize(lead, SUMMARY_CHARS)
 
 
 def _is_whole_article(content_text: str, summary: str) -> bool:

@@ -14,6 +14,7 @@ from digest.discover import find_article_links
 from digest.errors import ExtractError
 from digest.extract import (
     clean_content,
+    clean_text,
     decode_html,
     extract_article,
     strip_furniture_lines,
@@ -204,6 +205,81 @@ def test_control_characters_are_stripped_and_garbage_is_replaced_not_latin() -> 
     assert "\ufffd" in text and "ÿ" not in text
 
 
+# --------------------------------------------------------------------------- bylines and datelines
+
+
+def test_byline_glued_to_subtitles_splits_them_from_the_lead() -> None:
+    article = extract_article(load("glued_byline_subtitles.html"), URL)
+    assert article.author == "홍길동 기자"
+    assert "기자" not in article.text and "헬스온뉴스]" not in article.text
+    assert article.text.startswith(
+        "복지부, 요양원 12곳에 돌봄 로봇 보급\n\n야간 낙상 감지·말벗 기능 함께 시험\n\n보건복지부가 요양원"
+    )
+    assert summarize(article.text) == (
+        "보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다고 12일 밝혔다. "
+        "로봇은 밤사이 어르신이 넘어지면 이를 감지해 요양보호사에게 알림을 보낸다."
+    )
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "[서울=헬스온뉴스]홍길동 기자 = ",
+        "[메디데일리 홍길동 기자] ",
+        "(서울=연합통신) 홍길동 기자 = ",
+        "【세종=헬스온뉴스】홍길동 기자 = ",
+    ],
+    ids=["bracket-dateline", "outlet-byline", "paren-dateline", "lenticular-dateline"],
+)
+def test_summary_starts_after_a_byline_glued_to_subtitles(byline: str) -> None:
+    text = f"중소 요양원도 로봇 도입 쉬워진다\n삼성전자, 돌봄 로봇 임대료 모두 지원{byline}삼성전자가 요양원 돌봄 로봇 임대료를 지원한다고 12일 밝혔다. 올해 50곳이 대상이다.\n지원 신청은 다음 달부터 받는다."
+    assert (
+        summarize(text)
+        == "삼성전자가 요양원 돌봄 로봇 임대료를 지원한다고 12일 밝혔다. 올해 50곳이 대상이다."
+    )
+    assert clean_text(text).split("\n")[:3] == [
+        "중소 요양원도 로봇 도입 쉬워진다",
+        "삼성전자, 돌봄 로봇 임대료 모두 지원",
+        "삼성전자가 요양원 돌봄 로봇 임대료를 지원한다고 12일 밝혔다. 올해 50곳이 대상이다.",
+    ]
+
+
+def test_caption_glued_to_the_byline_is_not_the_summary() -> None:
+    text = "요양원에서 시연 중인 돌봄 로봇. 사진=헬스온뉴스 제공[메디데일리 홍길동 기자] 돌봄 로봇이 요양원에 들어간다. 올해 12곳이 먼저 쓴다."
+    assert summarize(text) == "돌봄 로봇이 요양원에 들어간다. 올해 12곳이 먼저 쓴다."
+
+
+def test_reporter_of_the_lead_dateline_is_the_author_when_the_page_names_none() -> None:
+    html = (
+        "<html><head><title>해맞이 인파</title></head><body><div id='article'>"
+        "<p>(포항=연합통신) 임상현 기자 = 새해를 맞아 호미곶 해맞이광장에 10여만명의 인파가 몰려 새해소망을 기원했다.</p>"
+        "<p>해맞이객들은 붉은 해가 구름 사이로 떠오르자 탄성과 환호와 함께 저마다 간직해 둔 새해소망을 빌었다.</p>"
+        "</div></body></html>"
+    )
+    article = extract_article(html, URL)
+    assert article.author == "임상현 기자"
+    assert article.text.startswith("새해를 맞아 호미곶")
+
+
+def test_summary_skips_a_programme_header() -> None:
+    text = (
+        "■ 방송 : 라디오 <아침 뉴스쇼> FM 98.1 (07:20~09:00)\n\n■ 진행 : 김현정 앵커\n\n■ 대담 : 박지원 의원\n\n"
+        "정치의 한 달 앞을 내다보는 시간, 월간 정치입니다. 박지원 의원, 오셨습니다. 어서 오십시오.\n\n"
+        "◆ 박지원> 네, 왔습니다."
+    )
+    assert summarize(text) == "정치의 한 달 앞을 내다보는 시간, 월간 정치입니다. 박지원 의원, 오셨습니다."
+
+
+def test_clean_content_cuts_the_byline_tail_and_names_the_reporter() -> None:
+    fragment = (
+        "<p>[세종=헬스온뉴스] 김철수 기자 = 경로당 30곳에 AI 말벗 로봇이 보급된다.</p>"
+        "<p>내년에는 100곳으로 늘린다. ◎건강한 뉴스 헬스온 kim@healthon.example.kr</p>"
+    )
+    article = clean_content(fragment, URL)
+    assert article.text == "경로당 30곳에 AI 말벗 로봇이 보급된다.\n\n내년에는 100곳으로 늘린다."
+    assert article.author == "김철수 기자"
+
+
 # --------------------------------------------------------------------------- feed full content
 
 
@@ -379,3 +455,24 @@ def test_twenty_thousand_deep_nesting_fails_fast(filler: str) -> None:
 def test_short_brief_is_not_mistaken_for_an_error() -> None:
     text = extract_article(load("short_brief.html"), URL).text
     assert text.startswith("보건복지부는 내년 노인 일자리를 103만개로")
+
+
+def test_a_programme_header_and_a_portal_credit_or_programme_tag_are_not_text() -> None:
+    transcript = "\n".join(
+        [
+            "■ 방송 : CBS 라디오 <김현정의 뉴스쇼> FM 98.1 (07:20~09:00)",
+            "■ 진행 : 김현정 앵커",
+            "■ 대담 : 박지원 (민생당 의원)",
+            "우리 정치의 한 달 앞을 내다보는 시간입니다. 의원님 오셨습니다.",
+            "◆ 박지원> 네, 왔습니다. 오늘이 마지막 출연이네요.",
+            "[CBS 김현정의 뉴스쇼]",
+        ]
+    )
+    text = clean_text(transcript)
+    assert text.startswith("우리 정치의 한 달 앞을") and text.endswith("마지막 출연이네요."), text
+    assert summarize(transcript).startswith("우리 정치의 한 달 앞을")
+    sports = "인판티노 회장이 비판에 날을 세웠다.\n그는 축구를 떠나라고 말했다.\n기사제공 스포티비뉴스"
+    assert clean_text(sports) == "인판티노 회장이 비판에 날을 세웠다.\n그는 축구를 떠나라고 말했다."
+    # An article's own sub-heading and a closing sentence in brackets are text.
+    kept = "■ 주요 내용은 무엇인가\n정부는 돌봄로봇 실증을 시작한다고 밝혔다.\n[관계자는 계획을 설명했다. 자세한 내용은 추후 공개된다]"
+    assert clean_text(kept) == kept

@@ -338,6 +338,14 @@ CASES = [
         stored=1,
     ),
     Case(
+        "a description of one 1 MB word",
+        _feed_route(
+            "/hostile.xml", lambda s: _rss(_item(s.url("/word/1"), "한 단어", "가" + "x" * 1_000_000))
+        ),
+        None,
+        stored=1,
+    ),
+    Case(
         "a 4 MB article page",
         _page_route(
             "/hostile.xml",

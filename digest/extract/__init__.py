@@ -24,17 +24,19 @@ from digest.charset import decode_html
 from digest.errors import ExtractError
 from digest.models import Article
 
-from .body import _analyse, _clean_paragraphs, _TooDeep, _walk
+from .body import _analyse, _clean_paragraphs, _clean_with_reporter, _TooDeep, _walk
 from .failures import _DEEP_NESTING, _check_trustworthy, _garbage
 from .fallback import _trafilatura_text, require_fallback
-from .furniture import _furniture_ids, _prune, strip_furniture_lines
+from .furniture import _furniture_ids, _prune, clean_text, strip_furniture_lines
 from .metadata import _author, _json_ld, _metas, _published, _title
-from .summary import summarize
+from .summary import lead_text, summarize
 
 __all__ = [
     "clean_content",
+    "clean_text",
     "decode_html",
     "extract_article",
+    "lead_text",
     "require_fallback",
     "strip_furniture_lines",
     "summarize",
@@ -62,7 +64,7 @@ def extract_article(html: str, url: str) -> Article:
     title = _title(tree, metas, ld)
     _prune(tree)
     walk, body = _analyse(tree, url)
-    paragraphs = _clean_paragraphs(body.paragraphs, title) if body is not None else []
+    paragraphs, reporter = _clean_with_reporter(body.paragraphs, title) if body is not None else ([], None)
     ld_body = ld.get("articleBody")
     if isinstance(ld_body, str) and len(ld_body) > 1.5 * len("".join(paragraphs)) + 100:
         # A JavaScript-rendered page often still ships the body in its schema.org data.
@@ -83,7 +85,7 @@ def extract_article(html: str, url: str) -> Article:
         text=text,
         title=title,
         published=_published(tree, metas, ld, "\n".join(near)),
-        author=_author(metas, ld, near),
+        author=_author(metas, ld, near) or reporter,
     )
 
 
@@ -113,5 +115,5 @@ def clean_content(html: str, url: str) -> Article:
         for s in walk.segments
         if s.furniture == 0 and not (s.link > 0.6 * len(s.text) and len(s.text) < 200)
     ]
-    author = _author({}, {}, raw[-3:])
-    return Article(text="\n\n".join(_clean_paragraphs(raw, None)), author=author)
+    paragraphs, reporter = _clean_with_reporter(raw, None)
+    return Article(text="\n\n".join(paragraphs), author=_author({}, {}, raw[-3:]) or reporter)

@@ -23,7 +23,9 @@ from .furniture import (
     _furniture_ids,
     _is_furniture_line,
     _prune_furniture,
-    _strip_lead,
+    _strip_lead_lines,
+    _strip_tail_lines,
+    _unglue_byline,
     strip_furniture_lines,
 )
 
@@ -295,12 +297,18 @@ def _choose(walk: _Walk, grades: list[float], max_furniture: int) -> _Body | Non
 def _clean_paragraphs(paragraphs: list[str], title: str | None) -> list[str]:
     """The article's paragraphs without furniture, repeats and its lead's dateline; only the
     first `TEXT_CHARS` or so of them (an item keeps no more)."""
+    return _clean_with_reporter(paragraphs, title)[0]
+
+
+def _clean_with_reporter(paragraphs: list[str], title: str | None) -> tuple[list[str], str | None]:
+    """`_clean_paragraphs`, and the reporter the lead's byline names (`(서울=연합뉴스) 홍길동 기자 =`)."""
     taken, size = [], 0
     for paragraph in paragraphs:
         if size > TEXT_CHARS:
             break
         taken.append(paragraph)
         size += len(paragraph) + 1
+    taken, glued, _ = _unglue_byline(taken)
     text = strip_furniture_lines("\n".join(taken))
     lines = [line for line in text.split("\n") if line]
     keys = [re.sub(r"\W+", "", line) for line in lines]
@@ -315,13 +323,10 @@ def _clean_paragraphs(paragraphs: list[str], title: str | None) -> list[str]:
         if len(key) >= 8 and everything.count(key) > 1:
             continue  # a pull quote or caption that repeats part of a paragraph
         kept.append(line)
-    # The wire dateline / [outlet] prefix opens the first paragraph; a caption may come before it.
-    for index, line in enumerate(kept[:3]):
-        stripped = _strip_lead(line)
-        if stripped != line and (index == 0 or "=" in line[: len(line) - len(stripped)]):
-            kept[index] = stripped
-            break
-    return kept
+    # The wire dateline / [outlet] prefix opens the first paragraph (a caption or subtitles may come
+    # before it), a byline or e-mail may close the last one.
+    kept, lead = _strip_lead_lines(kept)
+    return _strip_tail_lines(kept), glued or lead
 
 
 def _analyse(tree: LexborHTMLParser, url: str) -> tuple[_Walk, _Body | None]:

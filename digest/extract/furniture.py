@@ -4,7 +4,9 @@ Navigation, weather tickers, share buttons, related and most-read lists, caption
 and copyright lines (관련기사, 기상청 제공, 무단전재 및 재배포 금지 …) are recognised by tag, by
 class/id tokens and by their text. The tag selectors, token sets and text patterns are all here;
 `_prune`, `_furniture_ids` and `_prune_furniture` apply them to a parsed page, `strip_furniture_lines`
-and `_strip_lead` to plain text.
+(lines) and `clean_text` (lines, the dateline / byline that opens the lead — glued to subtitles or not —
+and the byline / e-mail / "기사보기" tail that closes the text) to plain text: an article's, a feed's
+content or its description alike.
 """
 
 from __future__ import annotations
@@ -170,7 +172,11 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 # Copyright and credit lines (저작권자, 무단전재 및 재배포 금지, ⓒ, 기상청 제공 …): furniture up to 200 chars.
 _STRONG_FURNITURE = re.compile(
     r"저작권자|무단\s?전재|무단\s?복제|재배포\s?금지|재배포금지|All\s+rights\s+reserved|^\s*Copyright\b|"
-    r"기상청\s?제공|^\s*[<(]?\s*[ⓒ©]|Designed by Tistory|공공누리|보도자료를\s?전재하여",
+    r"기상청\s?제공|^\s*[<(]?\s*[ⓒ©]|Designed by Tistory|공공누리|보도자료를\s?전재하여|"
+    # a portal's credit line (`기사제공 스포티비뉴스`) and a programme's header (`■ 방송 : CBS 라디오 …`,
+    # `■ 진행 : 홍길동 앵커`, `■ 대담 : …`)
+    r"^\s*기사\s?제공\s*[:：]?\s*\S[^.。]{0,30}$|"
+    r"^\s*[■□◆◇▶]\s*(?:방송|진행|대담|출연|패널|일시|정리)\s*[:：]",
     re.IGNORECASE,
 )
 
@@ -196,9 +202,11 @@ _BYLINE = re.compile(
     r"(?:\s*[|/·]?\s*[\w.+-]+@[\w-]+\.[\w.]+)?\s*[\])]?)$"
 )
 
-# A photo caption: `▲ …`, `(사진=…)`, `사진=○○ 제공`.
+# A photo caption: `▲ …`, `(사진=…)`, `사진=○○ 제공`, `… 모습. 자료=○○ 제공`, `… 모습. (C)○○`.
 _CAPTION = re.compile(
-    r"^\s*[▲△▼◀▷]|^\s*<\s*사진|\(\s*사진\s*[=:]|\[\s*사진\s*[=:]|/\s*사진\s*=|사진\s*=\s*\S+\s*\)?\s*$"
+    r"^\s*[▲△▼◀▷]|^\s*<\s*사진|\(\s*사진\s*[=:]|\[\s*사진\s*[=:]|/\s*사진\s*=|사진\s*=\s*\S+\s*\)?\s*$|"
+    r"(?:사진|자료|그래픽|제공)\s*=\s*[^\s=]+(?:\s(?:제공|캡처|갈무리))?\s*\)?\s*$|"
+    r"(?:\([Cc]\)|[ⓒ©])\s?[^\s.]{1,20}(?:\s제공)?\s*$"
 )
 
 # The heading of a list of other articles (관련기사, 많이 본 뉴스, 댓글 …): what follows goes too, up to prose.
@@ -228,15 +236,55 @@ _SENTENCE_END = re.compile(r"(?:[.?!。]|다|요)[\"'”’」』)\]]*\s*$")
 _PROSE = re.compile(r"[가-힣][.?!]|[.?!][\"'”’]|\.\s")
 
 # The dateline / byline prefix that opens a lead, stripped from the first paragraph and the summary:
-# `(서울=연합뉴스) 홍길동 기자 =`, `[굿뉴스365]`, `【서울=뉴시스】`, `홍길동 기자 =`, `[outlet=홍길동 기자]`
+# `(서울=연합뉴스) 홍길동 기자 =`, `[굿뉴스365]`, `【서울=뉴시스】`, `홍길동 기자 =`, `[outlet=홍길동 기자]`,
+# `[column] 홍길동 | 워싱턴 특파원`
 _LEAD = re.compile(
     r"^\s*(?:"
     r"(?:[(（【\[〔<][^)）】\]〕>]{0,25}=[^)）】\]〕>]{0,25}[)）】\]〕>]\s*)"
     r"(?:(?:[가-힣]{2,4}[\s·,ㆍ]*){1,3}(?:기자|특파원|통신원)\s*=?\s*)?"
-    r"|\[[^\]=]{2,25}\]\s*(?:(?:[가-힣]{2,4}[\s·,ㆍ]*){1,3}(?:기자|특파원|통신원)\s*=\s*)?"
+    r"|\[[^\]=]{2,25}\]\s*(?:(?:[가-힣]{2,4}[\s·,ㆍ]*){1,3}(?:기자|특파원|통신원)\s*=\s*"
+    r"|[가-힣]{2,4}\s?\|\s?(?:[가-힣·]{1,10}\s)?(?:기자|특파원|통신원|논설위원|편집위원)\s*)?"
     r"|(?:[가-힣]{2,4}[\s·,ㆍ]*){1,3}(?:기자|특파원|통신원)\s*=\s*"
     r")"
 )
+
+# Who a byline names: `홍길동 기자`, `김철수·이영희 기자` (an outlet or place before the name is not part of it).
+_ROLE = r"(?:기자|특파원|통신원)"
+_REPORTER = re.compile(rf"(?<![가-힣])((?:[가-힣]{{2,4}}\s?[·ㆍ]\s?)*[가-힣]{{2,4}})\s?({_ROLE})")
+
+# A dateline byline glued to the text before it (subtitles, a caption) — it always names a reporter:
+# `…모두 지원[서울=outlet]홍길동 기자 = `, `…변론[outlet 홍길동 기자] `, `…지원 홍길동 기자 = `.
+_GLUED_BYLINE = re.compile(
+    rf"[(（【\[〔][^()（）【】\[\]〔〕=]{{1,15}}=[^()（）【】\[\]〔〕=]{{1,20}}[)）】\]〕]\s*"
+    rf"(?:[가-힣]{{2,4}}[\s·,ㆍ]*){{1,3}}{_ROLE}\s*=\s*"
+    rf"|[【\[〔][^【】\[\]〔〕]{{0,25}}?(?:[가-힣]{{2,4}}[\s·,ㆍ]*){{1,3}}{_ROLE}"
+    rf"(?:\s*[\w.+-]+@[\w-]+\.[\w.]+)?\s*[】\]〕]\s*"
+    rf"|(?<![가-힣])[가-힣]{{2,4}}(?:\s?[·ㆍ]\s?[가-힣]{{2,4}})*\s?{_ROLE}\s*=\s*"
+)
+# How far into a line a glued byline may sit (one to three subtitles), and what must follow it.
+_GLUED_WITHIN = 300
+_LEAD_MIN = 10
+
+# The byline, e-mail and date that close a text: `… 있다. 고척=홍길동 기자 hong@example.com /2022.05.08/ .`,
+# `…◎tagline outlet hong@example.com`, `…있다. 2022.08.01 /hong@example.com`, `…있다. 홍길동 기자`;
+# and a "read more" link: `…기사보기`, `…더보기`.
+_TAIL_EMAIL = re.compile(
+    rf"(?P<who>(?<![가-힣])(?:[가-힣]{{1,6}}=)?[가-힣]{{2,4}}(?:\s?[·ㆍ,]\s?[가-힣]{{2,4}})*"
+    rf"(?:\s[가-힣A-Za-z]{{2,6}})?\s?(?:{_ROLE}|논설위원|편집위원|선임기자|객원기자)"
+    rf"|[가-힣]{{3}}\s?{_ROLE}|[◎☞▶■ⓒ©]\s?[^\s@]{{1,12}}(?:\s[^\s@]{{1,12}}){{0,2}}"
+    r"|\d{4}[.\-/]\s?\d{1,2}[.\-/]\s?\d{1,2}\.?)?"
+    r"\s*[|/·:]?\s*[(<\[]?[\w.+-]+@[\w-]+\.[\w.]+[)>\]]?"
+    r"(?:\s*/?\s*\d{4}[.\-/]\s?\d{1,2}[.\-/]\s?\d{1,2}\.?/?)?[\s./|]*$"
+)
+_TAIL_BYLINE = re.compile(
+    rf"(?<=[.?!。\"'”’])\s*[\[(]?(?:[가-힣]{{1,6}}=)?[가-힣]{{2,4}}(?:\s?[·ㆍ,]\s?[가-힣]{{2,4}})*\s?{_ROLE}[\])]?\s*$"
+)
+_TAIL_MORE = re.compile(
+    r"\s*[\[<(]?\s*▶?\s*(?:기사\s?전문\s?보기|(?:기사|전문|원문)\s?보기|더\s?보기)\s*[\]>)]?\s*$"
+)
+_LABEL_LINE = re.compile(r"^\s*[\[【〔<]\s*[^\]】〕>.?!。]{2,30}[\]】〕>]\s*$")
+_TAIL_CHARS = 200  # the longest closing byline + e-mail + date looked for
+_ENDS_SENTENCE = re.compile(r"[.?!。\"'”’)\]]\s*$")
 
 # Text worth walking even inside furniture: prose (the guess may be wrong), dates and bylines.
 _WORTH_WALKING = re.compile(r"[가-힣][.?!]|[.?!][\"'”’]|\d{4}\s?[.\-/년]|기자|특파원|\bby\s", re.IGNORECASE)
@@ -343,6 +391,95 @@ def _is_prose(line: str) -> bool:
 
 def _strip_lead(text: str) -> str:
     match = _LEAD.match(text)
-    if match and len(text) - match.end() >= 10:
+    if match and len(text) - match.end() >= _LEAD_MIN:
         return text[match.end() :]
     return text
+
+
+def _reporter(byline: str) -> str | None:
+    """The reporter a byline or dateline names (`홍길동 기자`), if any."""
+    match = _REPORTER.search(byline)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def _unglue_byline(lines: list[str]) -> tuple[list[str], str | None, int]:
+    """Split the first line that holds a dateline byline glued to the text before it (one to three
+    subtitles, a caption) into that text and the lead after it, the byline left out; also say whom
+    the byline names and where the lead now is (0 when no byline was glued). Only the opening lines
+    are looked at: up to the first prose without one."""
+    seen = 0
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        match = _GLUED_BYLINE.search(line, 0, _GLUED_WITHIN + 60)
+        if (
+            match
+            and 1 <= match.start() <= _GLUED_WITHIN
+            and line[: match.start()].strip()
+            and len(line) - match.end() >= _LEAD_MIN
+        ):
+            head, lead = line[: match.start()].strip(), line[match.end() :]
+            return [*lines[:index], head, lead, *lines[index + 1 :]], _reporter(match.group()), index + 1
+        seen += 1
+        if seen >= 5 or _is_prose(line):
+            break
+    return lines, None, 0
+
+
+def _strip_lead_lines(lines: list[str]) -> tuple[list[str], str | None]:
+    """Strip the wire dateline / [outlet] prefix that opens the lead — the first line, or one of the
+    next two when a caption or subtitles come first and the prefix is a dateline or byline."""
+    for index, line in enumerate(lines[:3]):
+        stripped = _strip_lead(line)
+        prefix = line[: len(line) - len(stripped)]
+        if stripped != line and (index == 0 or "=" in prefix or _REPORTER.search(prefix)):
+            return [*lines[:index], stripped, *lines[index + 1 :]], _reporter(prefix)
+    return lines, None
+
+
+def _strip_tail(line: str) -> str:
+    """A line without the byline, e-mail, date or "기사보기" link that closes it."""
+    while True:
+        before = line
+        # A tail is short: searched for in the line's last characters only, so a long line without
+        # spaces costs a few of them, not a scan from every position of it.
+        window = max(0, len(line) - _TAIL_CHARS)
+        more = _TAIL_MORE.search(line, window)
+        if more and more.start() > 0:
+            line = line[: more.start()].rstrip()
+        window = max(0, len(line) - _TAIL_CHARS)
+        mail = _TAIL_EMAIL.search(line, window)
+        if mail and mail.start() > 0 and (mail.group("who") or _ENDS_SENTENCE.search(line[: mail.start()])):
+            line = line[: mail.start()].rstrip()
+        window = max(0, len(line) - _TAIL_CHARS)
+        byline = _TAIL_BYLINE.search(line, window)
+        if byline and byline.start() > 0:
+            line = line[: byline.start()].rstrip()
+        if line == before:
+            return line
+
+
+def _strip_tail_lines(lines: list[str]) -> list[str]:
+    """The last line without its byline tail (and gone when nothing else was in it); a last line
+    that is only a bracketed label (`[CBS 김현정의 뉴스쇼]`, the programme a transcript came from) goes."""
+    while lines and _LABEL_LINE.match(lines[-1]):
+        lines = lines[:-1]
+    if not lines:
+        return lines
+    last = _strip_tail(lines[-1])
+    if last == lines[-1]:
+        return lines
+    keep = last and _LETTERS.search(last) and not _is_furniture_line(last)
+    return [*lines[:-1], last] if keep else lines[:-1]
+
+
+def clean_text(text: str) -> str:
+    """Plain text — an article's, a feed's content or its description — without page furniture:
+    furniture lines go, a dateline byline glued to the subtitles before it splits them from the
+    lead, the dateline / byline that opens the lead (`(서울=연합뉴스) 홍길동 기자 =`,
+    `[outlet 홍길동 기자]`) and the byline, e-mail, date or "기사보기" tail that closes the text are
+    cut off. Paragraphs are lines."""
+    raw, _, _ = _unglue_byline(text.split("\n"))
+    lines = [line for line in strip_furniture_lines("\n".join(raw)).split("\n") if line]
+    lines, _ = _strip_lead_lines(lines)
+    return "\n".join(_strip_tail_lines(lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .furniture import _is_furniture_line, _strip_lead, strip_furniture_lines
+from .furniture import _PROSE, _SENTENCE_END, _is_furniture_line, _is_prose, _unglue_byline, clean_text
 
 _ABBREVIATIONS = frozenset(
     {
@@ -106,16 +106,14 @@ def _is_abbreviation(text: str, start: int, dot: int) -> bool:
 def summarize(text: str, max_chars: int = 300) -> str:
     """One or two whole sentences from the start of the news, at most about ``max_chars``.
 
-    A leading dateline or byline (``(서울=연합뉴스) 홍길동 기자 =``, ``[굿뉴스365]``) is skipped;
+    The summary starts at the lead (`lead_text`): a leading dateline or byline
+    (``(서울=연합뉴스) 홍길동 기자 =``, ``[굿뉴스365]``) and the subtitles before it are skipped;
     a first sentence longer than ``max_chars`` is cut at a word boundary and ends with "…".
     A summary is never what the furniture rules reject as a line — a byline
     (``홍길동 기자 hong@example.com.``), a dateline cut as a sentence (``입력 2024. 6. 12.``): such a
     sentence is skipped, and "" is the summary of text that has nothing else.
     """
-    lines = [line for line in strip_furniture_lines(text).split("\n") if line.strip()]
-    if not lines:
-        return ""
-    body = "\n\n".join([_strip_lead(lines[0]), *lines[1:]])
+    body = lead_text(text).replace("\n", "\n\n")
     sentences = [s for s in _sentences(body) if not _is_furniture_line(s)]
     for index, first in enumerate(sentences):
         following = sentences[index + 1] if index + 1 < len(sentences) else ""
@@ -123,6 +121,26 @@ def summarize(text: str, max_chars: int = 300) -> str:
             if not _is_furniture_line(candidate):
                 return candidate
     return ""
+
+
+def lead_text(text: str) -> str:
+    """The text from its lead on: `clean_text` (furniture, datelines, bylines and their tails
+    gone), without what opens it before the lead — the subtitles (부제) or caption a dateline byline
+    is glued to, or else one to three lines that do not read as sentences (subtitles, a programme
+    header) followed by prose. Paragraphs are lines."""
+    raw, _, lead = _unglue_byline(text.split("\n"))  # what a glued byline follows is not the lead
+    lines = clean_text("\n".join(raw[lead:])).split("\n")
+    for index, line in enumerate(lines[: _MAX_SUBTITLES + 1]):
+        if _SENTENCE_END.search(line) or _PROSE.search(line) or len(line) > _SUBTITLE_CHARS:
+            if index and _is_prose(line):
+                return "\n".join(lines[index:])
+            break
+    return "\n".join(lines)
+
+
+# At most this many lines, each at most this long, open an article before its lead.
+_MAX_SUBTITLES = 3
+_SUBTITLE_CHARS = 300
 
 
 def _candidates(first: str, following: str, max_chars: int) -> list[str]:
