@@ -298,7 +298,18 @@ def _rule_placement(ranked: list[ThemeScore], scores: list[ThemeScore], min_scor
 
 
 def rank(stories: Sequence[Story], now: datetime) -> list[Story]:
-    """More outlets first, then fresher, then more complete; ties by story id (deterministic)."""
+    """The stories of one theme in the order the digest shows them (a new list; `stories` is kept).
+
+    The key, most important first; each rule only decides between stories the rules before it tie:
+
+    1. More outlets: distinct ``Item.source`` values, not items (three articles from one outlet
+       count as one).
+    2. Fresher: the age of the story's newest item (``published``, else ``first_seen``) at `now`,
+       in tenths of an hour (minutes apart can tie); an item dated after `now` counts as age 0.
+    3. More complete: the longest ``text`` (else ``summary``) among its items, in steps of 500
+       characters (1–500, 501–1000, …; none at all is the lowest), capped at 5000.
+    4. Story id, ascending, so equal stories come out in the same order whatever the input order.
+    """
 
     def key(s: Story) -> tuple[int, float, int, str]:
         newest = max((it.published or it.first_seen) for it in s.items)

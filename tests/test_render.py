@@ -5,6 +5,7 @@ Set UPDATE_GOLDEN=1 to rewrite tests/data/golden/ from the current templates (th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -382,3 +383,82 @@ def test_an_item_from_another_year_shows_its_year() -> None:
     assert clock(datetime(2024, 6, 13, 9, 5, tzinfo=kst), kst, today) == "09:05 KST"
     assert clock(datetime(2024, 6, 12, 9, 5, tzinfo=kst), kst, today) == "6월 12일 09:05 KST"
     assert clock(datetime(2020, 6, 12, 9, 5, tzinfo=kst), kst, today) == "2020년 6월 12일 09:05 KST"
+
+
+def _one_and_many() -> Digest:
+    """One theme: the three-outlet robot story, then a story of one article (`s-single`)."""
+    robot = sample_digest().sections[0].stories[0]
+    single = Story(
+        id="s-single",
+        title="장마 앞두고 온열질환 주의보",
+        summary="질병관리청이 온열질환 감시체계를 가동했다.",
+        items=(
+            _item(
+                7,
+                "헬스경향",
+                "장마 앞두고 온열질환 주의보",
+                "https://www.k-health.com/7",
+                "s-single",
+                _at(13, 6, 50),
+            ),
+        ),
+    )
+    digest = sample_digest()
+    section = ThemeSection("silver_devices", "실버·고령친화 기기", "Silver devices", "", (robot, single))
+    return dataclasses.replace(digest, sections=(section,))
+
+
+@pytest.fixture(scope="module")
+def one_and_many() -> dict[str, str]:
+    return render_all(_one_and_many(), _settings(), make_environment())
+
+
+@pytest.mark.parametrize("name", ["digest.md", "email.txt", "email.html", "index.html"])
+def test_a_single_item_story_shows_its_title_and_outlet_once(one_and_many: dict[str, str], name: str) -> None:
+    text = one_and_many[name]
+    assert text.count("장마 앞두고 온열질환 주의보") == 1, name  # the heading, no item line
+    assert text.count("헬스경향") == 1, name  # no "보도:" line beside the byline
+    assert "보도: 헬스경향" not in text, name
+    assert "06:50 KST" in text, name
+    assert "질병관리청이 온열질환 감시체계를 가동했다." in text, name
+    assert text.count("https://www.k-health.com/7") == 1, name  # the heading's link (a URL line in text)
+
+
+def test_a_single_item_story_is_heading_summary_byline(one_and_many: dict[str, str]) -> None:
+    md = one_and_many["digest.md"]
+    assert (
+        "### [장마 앞두고 온열질환 주의보](https://www.k-health.com/7)\n\n"
+        "질병관리청이 온열질환 감시체계를 가동했다.\n\n"
+        "헬스경향 · 06:50 KST\n"
+    ) in md
+    text = one_and_many["email.txt"]
+    assert (
+        "1-2. 장마 앞두고 온열질환 주의보\n"
+        "  질병관리청이 온열질환 감시체계를 가동했다.\n"
+        "  헬스경향 · 06:50 KST\n"
+        "  https://www.k-health.com/7\n"
+    ) in text
+    html = one_and_many["email.html"]
+    assert re.search(
+        r'<h3 class="story-title"[^>]*><a href="https://www.k-health.com/7"[^>]*>장마 앞두고', html
+    )
+    assert re.search(
+        r'<span class="chip"[^>]*>헬스경향</span><span class="item-meta"[^>]*>06:50 KST</span>', html
+    )
+
+
+@pytest.mark.parametrize("name", ["digest.md", "email.txt", "email.html", "index.html"])
+def test_a_story_of_several_items_lists_every_item(one_and_many: dict[str, str], name: str) -> None:
+    text = one_and_many[name]
+    for title in ("복지부, 돌봄 로봇 요양원 12곳 실증", "돌봄 로봇 실증사업 본격화"):
+        assert text.count(title) == 1, (name, title)
+    for when in ("09:30 KST", "10:05 KST", "6월 12일 22:40 KST"):
+        assert when in text, (name, when)
+    # the story's title is its heading and again its first item's line
+    assert text.count("요양원 돌봄 로봇 실증 착수… 낙상 감지·투약 알림 시범 운영") >= 2, name
+    if name == "email.html":
+        assert len(re.findall(r'<td class="item"', text)) == 3
+        for outlet in ("청년의사", "메디게이트뉴스", "데일리메디"):
+            assert re.search(rf'<span class="chip"[^>]*>{outlet}</span>', text), outlet
+    else:
+        assert "보도: 청년의사 외 2곳" in text, name

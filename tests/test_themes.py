@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from digest.config import load_settings
 from digest.learn import train
-from digest.models import Item
-from digest.themes import explain, place, score_item
+from digest.models import Item, Story
+from digest.themes import explain, place, rank, score_item
 
-from .conftest import make_item
+from .conftest import ITEM_TIME, make_item
 
 KST = timezone(timedelta(hours=9))
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,3 +203,123 @@ def test_learned_model_decides_only_where_rules_are_weak() -> None:
 def test_learned_model_needs_two_themes() -> None:
     assert train([(analysed("어르신 안부"), "silver_devices")]) is None
     assert train([]) is None
+
+
+# --------------------------------------------------------------------------- rank: order within a theme
+
+NOW = ITEM_TIME + timedelta(hours=12)
+
+
+def story(
+    story_id: str,
+    *outlets: str,
+    hours_ago: float = 1.0,
+    chars: int = 0,
+    published: bool = True,
+) -> Story:
+    """A story with one item per outlet named (an outlet named twice gives two of its items), the
+    newest of them `hours_ago` before NOW, each with `chars` characters of text."""
+    moment = NOW - timedelta(hours=hours_ago)
+    items = tuple(
+        make_item(
+            n,
+            source=outlet,
+            text="가" * chars,
+            published=moment - timedelta(hours=n) if published else None,
+            first_seen=moment - timedelta(hours=n),
+        )
+        for n, outlet in enumerate(outlets or ("A",))
+    )
+    return Story(id=story_id, items=items, title=story_id, summary="")
+
+
+def order(*stories: Story, now: datetime = NOW) -> list[str]:
+    return [s.id for s in rank(stories, now)]
+
+
+def test_rank_puts_more_outlets_first_even_when_older_and_thinner() -> None:
+    wide = story("wide", "A", "B", "C", hours_ago=10, chars=0)
+    narrow = story("narrow", "A", "B", hours_ago=0, chars=5000)
+    single = story("single", "A", hours_ago=0, chars=5000)
+    assert order(single, narrow, wide) == ["wide", "narrow", "single"]
+
+
+def test_rank_counts_outlets_not_items() -> None:
+    same_outlet = story("a-same", "A", "A", "A", hours_ago=5)
+    two_outlets = story("b-two", "A", "B", hours_ago=5)
+    assert order(same_outlet, two_outlets) == ["b-two", "a-same"]
+
+
+def test_rank_puts_fresher_first_among_equal_outlets_even_when_thinner() -> None:
+    fresh = story("z-fresh", "A", hours_ago=1, chars=0)
+    stale = story("a-stale", "A", hours_ago=6, chars=5000)
+    assert order(stale, fresh) == ["z-fresh", "a-stale"]
+
+
+def test_rank_dates_a_story_by_its_newest_item() -> None:
+    # the newest item of `recent` is 1 h old, though its other items are older than all of `steady`'s
+    recent = story("z-recent", "A", "B", "C", hours_ago=1)
+    steady = Story(
+        id="a-steady",
+        items=tuple(make_item(n, source=o, published=NOW - timedelta(hours=2)) for n, o in enumerate("ABC")),
+        title="",
+        summary="",
+    )
+    assert order(steady, recent) == ["z-recent", "a-steady"]
+
+
+def test_rank_uses_first_seen_when_an_item_has_no_date() -> None:
+    undated_fresh = story("z-undated", "A", hours_ago=1, published=False)
+    dated_stale = story("a-dated", "A", hours_ago=3)
+    assert order(dated_stale, undated_fresh) == ["z-undated", "a-dated"]
+
+
+def test_rank_freshness_counts_in_tenths_of_an_hour_and_never_below_zero() -> None:
+    # two minutes apart round to the same age, so completeness decides
+    newer_thin = story("a-newer", "A", hours_ago=2.0, chars=0)
+    older_full = story("z-older", "A", hours_ago=2.0 + 2 / 60, chars=1000)
+    assert order(newer_thin, older_full) == ["z-older", "a-newer"]
+    # a story dated after `now` (a clock ahead) is as fresh as one of now, not fresher
+    future = story("z-future", "A", hours_ago=-3, chars=0)
+    current = story("a-current", "A", hours_ago=0, chars=0)
+    assert order(future, current) == ["a-current", "z-future"]
+
+
+def test_rank_puts_more_complete_first_in_steps_of_500_characters() -> None:
+    full = story("z-full", "A", chars=1600)
+    thin = story("a-thin", "A", chars=400)
+    assert order(thin, full) == ["z-full", "a-thin"]
+    # within one 500-character step (1..500, 501..1000, …) completeness ties and the id decides
+    assert order(story("z", "A", chars=120), story("a", "A", chars=480)) == ["a", "z"]
+    assert order(story("z", "A", chars=1000), story("a", "A", chars=501)) == ["a", "z"]
+
+
+def test_rank_caps_completeness_at_5000_characters() -> None:
+    huge = story("z-huge", "A", chars=20000)
+    long = story("a-long", "A", chars=4600)
+    assert order(huge, long) == ["a-long", "z-huge"]
+
+
+def test_rank_completeness_reads_text_else_summary_of_the_fullest_item() -> None:
+    summary_only = Story(
+        id="z-summary",
+        items=(make_item(1, summary="가" * 900, published=NOW), make_item(2, text="", published=NOW)),
+        title="",
+        summary="",
+    )
+    bare = Story(id="a-bare", items=(make_item(3, published=NOW),), title="", summary="")
+    assert order(bare, summary_only) == ["z-summary", "a-bare"]
+    # an item's text, when it has one, counts instead of its (longer) summary
+    short_text = Story(
+        id="a-short-text",
+        items=(make_item(4, text="가" * 100, summary="가" * 4000, published=NOW),),
+        title="",
+        summary="",
+    )
+    assert order(short_text, summary_only) == ["z-summary", "a-short-text"]
+
+
+def test_rank_breaks_full_ties_by_story_id_whatever_the_input_order() -> None:
+    stories = [story(i, "A", hours_ago=2, chars=300) for i in ("s-b", "s-c", "s-a")]
+    assert order(*stories) == ["s-a", "s-b", "s-c"]
+    assert order(*reversed(stories)) == ["s-a", "s-b", "s-c"]
