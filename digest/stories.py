@@ -5,7 +5,9 @@
   character shingles (reprints: containment survives a new lead or a dropped paragraph) and
   idf-weighted title-and-lead words (rewrites). Both need a shared rare name or number (NNP, SN,
   SL): look-alike announcements share a template, not a company, place or amount. Average link,
-  not single link: a middle item cannot chain two unrelated stories together.
+  not single link: a middle item cannot chain two unrelated stories together. Sentences that
+  recur in unrelated items of the batch (a closing line, a company description) are left out of
+  the text overlap (`digest.boilerplate`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import datetime
 
 import numpy as np
 
+from .boilerplate import boilerplate
 from .identity import normalize as _normalize
 from .korean import CONTENT_TAGS
 from .models import LEAD_CHARS, Item
@@ -118,9 +121,13 @@ class Features:
     facts: tuple[str, ...] = ()  # names and numbers (NNP, SN, SL, SH): what pins an event
 
 
-def features(item: Item) -> Features:
+def features(item: Item, drop: np.ndarray | None = None) -> Features:
+    """`drop`: shingles left out of the text's signature (sentences the batch shares
+    across unrelated items, see `digest.boilerplate`)."""
     body = item.text or item.summary
     sh = shingle_hashes(body)
+    if drop is not None and len(drop):
+        sh = np.setdiff1d(sh, drop, assume_unique=True)
     title_norm = _NON_WORD.sub("", _normalize(item.title))
     lead = item.title + "\n" + body[:LEAD_CHARS]
     if item.morphs:
@@ -244,7 +251,10 @@ def cluster(
     everything: list[Item] = [*earlier, *items]
     n = len(everything)
     n_earlier = len(earlier)
-    feats = [features(it) for it in everything]
+    shared = boilerplate(
+        [it.text or it.summary for it in everything], [it.title for it in everything], shingle_hashes, tokens
+    )
+    feats = [features(it, b) for it, b in zip(everything, shared, strict=True)]
     df: dict[str, int] = {}
     for f in feats:
         for t in f.words:

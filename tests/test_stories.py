@@ -418,3 +418,77 @@ def test_a_day_of_the_month_is_a_date_not_a_name() -> None:
     facts = _facts(analyse("복지부는 14일 기초연금을 월 33만4000원으로 올린다고 밝혔다").tokens)
     assert "14" not in facts
     assert "33" in facts or "4000" in facts
+
+
+# --------------------------------------------------------------------------- issue #12: shared boilerplate
+# One agency's two short releases of the same day: other titles, other leads, the same closing line
+# and the same agency description. Shared boilerplate is not a shared event; a reprint still joins.
+
+CLOSING = (
+    "관계 기관은 이번 실증 결과를 바탕으로 관련 제도 개선 방안을 마련하고, 현장 의견을 반영해 후속 지원 사업을 "
+    "확대할 계획이라고 밝혔다."
+)
+AGENCY = (
+    "한편 한국보건산업진흥원은 1999년 설립된 보건복지부 산하 준정부기관으로, 보건산업 육성과 디지털헬스케어 "
+    "기업의 해외 진출, 의료기기 실증 지원 사업을 맡고 있다."
+)
+ROBOT = (
+    "한국보건산업진흥원은 11일 서울 중구 본원에서 돌봄로봇 현장 실증 성과 공유회를 열었다고 밝혔다. 이날 "
+    "공유회에는 요양시설 12곳과 로봇 기업 7곳이 참여했다.\n\n"
+    "실증에 쓰인 배설 보조 로봇과 이승 보조 로봇은 요양보호사의 허리 부담을 30% 가량 줄인 것으로 나타났다."
+    "\n\n" + CLOSING + "\n\n" + AGENCY
+)
+AI_EXPORT = (
+    "한국보건산업진흥원은 11일 의료 AI 기업의 중동 진출을 돕는 수출 상담회를 아부다비에서 열었다고 밝혔다. "
+    "영상 판독 소프트웨어 기업 5곳이 현지 병원 관계자와 만났다.\n\n"
+    "상담회에서는 모두 48건의 상담이 이뤄졌으며 계약 추진 규모는 약 210억원으로 집계됐다.\n\n"
+    + CLOSING
+    + "\n\n"
+    + AGENCY
+)
+
+
+def test_two_releases_sharing_only_boilerplate_stay_two_stories() -> None:
+    a = kitem(1, "돌봄로봇 현장 실증 성과 공유회…요양보호사 허리 부담 30% 줄여", ROBOT, "보건산업진흥원")
+    b = kitem(2, "의료 AI 기업 중동 수출 상담회…210억원 계약 추진", AI_EXPORT, "보건산업진흥원", hours=1)
+    assert _groups(cluster([a, b])) == [[1], [2]]
+
+
+SANDBOX = (
+    "산업통상자원부는 13일 산업융합 규제특례심의위원회를 열어 AI 기반 낙상 감지 돌봄 서비스 등 5건에 규제샌드박스 "
+    "실증특례를 승인했다고 밝혔다.\n\n"
+    "이번에 승인된 케어닥의 서비스는 천장에 단 레이더 센서로 혼자 사는 노인의 움직임을 분석해 낙상이 감지되면 "
+    "보호자와 119에 자동으로 알린다. 영상을 찍지 않아 사생활 침해 우려가 적다.\n\n"
+    "현행 전파법은 이 대역의 레이더 센서를 실내 돌봄 용도로 쓰는 기준이 없어 출시가 막혀 있었다. 심의위원회는 "
+    "2년 동안 서울과 세종의 어르신 300가구에서 실증하도록 했다.\n\n"
+    "산업부는 실증 과정에서 안전성이 확인되면 관련 고시 개정을 추진하겠다고 말했다.\n\n" + CLOSING
+)
+
+
+def test_a_reprint_by_three_outlets_with_other_bylines_still_joins() -> None:
+    heads = [
+        "(서울=메디온뉴스) 박지민 기자 = ",
+        "[헬스비즈투데이 김하늘 기자] ",
+        "실버라이프 이도윤 기자 | ",
+    ]
+    titles = [
+        "케어닥 레이더 낙상 감지 돌봄 서비스, 규제샌드박스 실증특례",
+        "천장 레이더로 노인 낙상 감지…케어닥 실증특례 승인",
+        "산업부, AI 낙상 감지 돌봄 서비스 등 5건 규제샌드박스 승인",
+    ]
+    sources = ["메디온뉴스", "헬스비즈투데이", "실버라이프"]
+    items = [kitem(i + 1, titles[i], heads[i] + SANDBOX, sources[i], hours=i) for i in range(3)]
+    other = kitem(4, "돌봄로봇 현장 실증 성과 공유회…요양보호사 허리 부담 30% 줄여", ROBOT, "보건산업진흥원")
+    clusters = cluster([*items, other])
+    assert _groups(clusters) == [[1, 2, 3], [4]]
+    joined = next(c for c in clusters if len(c.items) == 3)
+    assert any("text overlap" in e for e in joined.evidence)
+
+
+def test_look_alikes_with_one_closing_line_stay_apart_and_their_reprint_joins(
+    template_pair: list[Item],
+) -> None:
+    """The template pair of one ministry, each with the same closing line: still two stories."""
+    items = [replace(it, text=it.text + "\n\n" + CLOSING) for it in template_pair]
+    clusters = cluster(items)
+    assert _groups(clusters) == [[1, 3], [2]]
