@@ -91,7 +91,7 @@ def _parse_xml_feed(text: str, url: str, tz: str, now: datetime | None, max_item
         warnings.append(f"malformed feed, parsed leniently: {_one_line(result.get('bozo_exception'))}")
     entries: list[Entry] = []
     raws: list[Any] = list(result.entries)
-    kept = _newest(raws, max_items, lambda raw: _first_date(_xml_dates(raw), tz, now))
+    kept, undated = _newest(raws, max_items, lambda raw: _entry_date(_xml_dates(raw), "", tz, now, None))
     for raw in kept:
         entry = _xml_entry(raw, url, tz, now, warnings)
         if entry is None:
@@ -101,7 +101,7 @@ def _parse_xml_feed(text: str, url: str, tz: str, now: datetime | None, max_item
             continue
         entries.append(entry)
     if len(raws) > max_items:
-        warnings.append(_cap_note(raws, kept, max_items, tz, now, _xml_dates))
+        warnings.append(_cap_note(len(raws), max_items, undated))
     title = _clean_text(result.feed.get("title", "")) if result.get("feed") else ""
     return ParsedFeed(title=title, entries=tuple(entries), warnings=tuple(warnings))
 
@@ -120,11 +120,14 @@ def _without_trailing_markup(text: str) -> str:
             return tail
 
 
-def _newest(raws: Sequence[Any], limit: int, date_of: Callable[[Any], datetime | None]) -> list[Any]:
+def _newest(
+    raws: Sequence[Any], limit: int, date_of: Callable[[Any], datetime | None]
+) -> tuple[list[Any], int]:
     """The raw entries the cap keeps, in feed order: the newest `limit` by date, then undated
-    ones in feed order if fewer than `limit` are dated. Dates are read only when over the cap."""
+    ones in feed order if fewer than `limit` are dated; and how many of the kept are undated.
+    Dates are read only when over the cap."""
     if len(raws) <= limit:
-        return list(raws)
+        return list(raws), 0
     dated: list[tuple[datetime, int]] = []
     undated: list[int] = []
     for i, raw in enumerate(raws):
@@ -134,24 +137,16 @@ def _newest(raws: Sequence[Any], limit: int, date_of: Callable[[Any], datetime |
         else:
             dated.append((date, -i))  # of equal dates, the earlier in the feed ranks higher
     chosen = [-i for _, i in heapq.nlargest(limit, dated)]
-    chosen += undated[: limit - len(chosen)]
-    return [raws[i] for i in sorted(chosen)]
+    filling = undated[: limit - len(chosen)]
+    return [raws[i] for i in sorted(chosen + filling)], len(filling)
 
 
-def _cap_note(
-    raws: Sequence[Any],
-    kept: Sequence[Any],
-    limit: int,
-    tz: str,
-    now: datetime | None,
-    dates_of: Callable[[Any], Iterable[object]],
-) -> str:
-    undated = sum(1 for raw in kept if _first_date(dates_of(raw), tz, now) is None)
-    if undated == len(kept):
-        return f"{len(raws)} entries, none dated; only the first {limit} kept"
+def _cap_note(total: int, limit: int, undated: int) -> str:
+    if undated == limit:
+        return f"{total} entries, none dated; only the first {limit} kept"
     if undated:
-        return f"{len(raws)} entries; only the newest {limit} kept ({undated} undated, in feed order)"
-    return f"{len(raws)} entries; only the newest {limit} kept"
+        return f"{total} entries; only the newest {limit} kept ({undated} undated, in feed order)"
+    return f"{total} entries; only the newest {limit} kept"
 
 
 def _xml_dates(raw: Mapping[str, Any]) -> Iterable[object]:
@@ -164,20 +159,11 @@ def _json_dates(raw: Mapping[str, Any]) -> Iterable[object]:
     return (raw.get("date_published"), raw.get("date_modified"))
 
 
-def _first_date(values: Iterable[object], tz: str, now: datetime | None) -> datetime | None:
-    """The first of an entry's dates that parses (what `_entry_date` returns, without notes)."""
-    for value in values:
-        if value:
-            parsed = parse_date(str(value), tz=tz, now=now)
-            if parsed is not None:
-                return parsed
-    return None
-
-
 def _entry_date(
-    values: Iterable[object], link: str, tz: str, now: datetime | None, warnings: list[str]
+    values: Iterable[object], link: str, tz: str, now: datetime | None, warnings: list[str] | None
 ) -> datetime | None:
-    """The first of an entry's dates that parses; one outside 1990 … 2100 is noted and skipped.
+    """The first of an entry's dates that parses; one outside 1990 … 2100 is skipped, and noted
+    in ``warnings`` unless it is None (the cap's ranking reads dates without notes).
 
     ``values`` is read lazily, the first date that parses ends the search."""
     for value in values:
@@ -187,7 +173,7 @@ def _entry_date(
         parsed = parse_date(text, tz=tz, now=now)
         if parsed is not None:
             return parsed
-        if date_out_of_range(text, tz):
+        if warnings is not None and date_out_of_range(text, tz):
             shown = _clean_text(text)
             shown = shown if len(shown) <= 40 else shown[:39] + "…"
             warnings.append(f"{link}: date {shown} out of range, ignored")
@@ -241,7 +227,7 @@ def _parse_json_feed(text: str, url: str, tz: str, now: datetime | None, max_ite
     warnings: list[str] = []
     entries: list[Entry] = []
     raws = [raw for raw in items if isinstance(raw, dict)]
-    kept = _newest(raws, max_items, lambda raw: _first_date(_json_dates(raw), tz, now))
+    kept, undated = _newest(raws, max_items, lambda raw: _entry_date(_json_dates(raw), "", tz, now, None))
     for raw in kept:
         link = _http_url(str(raw.get("url") or raw.get("external_url") or ""), url)
         if link is None:
@@ -267,7 +253,7 @@ def _parse_json_feed(text: str, url: str, tz: str, now: datetime | None, max_ite
             )
         )
     if len(raws) > max_items:
-        warnings.append(_cap_note(raws, kept, max_items, tz, now, _json_dates))
+        warnings.append(_cap_note(len(raws), max_items, undated))
     return ParsedFeed(
         title=_clean_text(str(doc.get("title") or "")), entries=tuple(entries), warnings=tuple(warnings)
     )

@@ -32,7 +32,6 @@ import re
 import tempfile
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta, timezone
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
@@ -49,6 +48,7 @@ from digest.models import Digest, Placement, Settings, Story, ThemeSection
 from digest.render import make_environment, render_all
 
 from .conftest import make_item
+from .test_render import _Tags
 
 settings.register_profile("quick", max_examples=300, derandomize=True, deadline=None, database=None)
 settings.register_profile(
@@ -441,21 +441,6 @@ HOSTILE_URLS = st.one_of(
 
 _UNSAFE_SCHEME = re.compile(r"^(?:javascript|data|vbscript):")
 _CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]+")
-
-
-class _Tags(HTMLParser):
-    """Every start tag with its attributes, entities decoded, as a browser would see them."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-
-    handle_startendtag = handle_starttag
 
 
 def _assert_inert(html: str, where: str, raw_lt_in_attributes: bool = False) -> None:

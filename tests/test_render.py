@@ -284,7 +284,7 @@ def test_update_story_is_marked(outputs: dict[str, str]) -> None:
 
 
 class _Tags(HTMLParser):
-    """Every start tag with its attributes, as a browser would see them."""
+    """Every start tag with its attributes, entities decoded, as a browser would see them."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -294,6 +294,8 @@ class _Tags(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, attrs))
+
+    handle_startendtag = handle_starttag
 
 
 @pytest.mark.parametrize("name", ["email.html", "index.html"])
@@ -386,24 +388,10 @@ def test_an_item_from_another_year_shows_its_year() -> None:
 
 
 def _one_and_many() -> Digest:
-    """One theme: the three-outlet robot story, then a story of one article (`s-single`)."""
-    robot = sample_digest().sections[0].stories[0]
-    single = Story(
-        id="s-single",
-        title="장마 앞두고 온열질환 주의보",
-        summary="질병관리청이 온열질환 감시체계를 가동했다.",
-        items=(
-            _item(
-                7,
-                "헬스경향",
-                "장마 앞두고 온열질환 주의보",
-                "https://www.k-health.com/7",
-                "s-single",
-                _at(13, 6, 50),
-            ),
-        ),
-    )
+    """One theme: the three-outlet robot story, then the sample's story of one article (weather)."""
     digest = sample_digest()
+    stories = {story.id: story for section in digest.sections for story in section.stories}
+    robot, single = stories["s-robot"], stories["s-weather"]
     section = ThemeSection("silver_devices", "실버·고령친화 기기", "Silver devices", "", (robot, single))
     return dataclasses.replace(digest, sections=(section,))
 

@@ -480,6 +480,11 @@ def clean_text(text: str) -> str:
     `[outlet 홍길동 기자]`) and the byline, e-mail, date or "기사보기" tail that closes the text are
     cut off. Paragraphs are lines."""
     raw, _, _ = _unglue_byline(text.split("\n"))
+    return _clean_unglued(raw)
+
+
+def _clean_unglued(raw: list[str]) -> str:
+    """`clean_text` of lines whose glued byline, if any, is already split off."""
     lines = [line for line in strip_furniture_lines("\n".join(raw)).split("\n") if line]
     lines, _ = _strip_lead_lines(lines)
     return "\n".join(_strip_tail_lines(lines))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .furniture import _PROSE, _SENTENCE_END, _is_furniture_line, _is_prose, _unglue_byline, clean_text
+from .furniture import _PROSE, _SENTENCE_END, _clean_unglued, _is_furniture_line, _is_prose, _unglue_byline
 
 _ABBREVIATIONS = frozenset(
     {
@@ -129,7 +129,7 @@ def lead_text(text: str) -> str:
     is glued to, or else one to three lines that do not read as sentences (subtitles, a programme
     header) followed by prose. Paragraphs are lines."""
     raw, _, lead = _unglue_byline(text.split("\n"))  # what a glued byline follows is not the lead
-    lines = clean_text("\n".join(raw[lead:])).split("\n")
+    lines = _clean_unglued(raw[lead:]).split("\n")
     for index, line in enumerate(lines[: _MAX_SUBTITLES + 1]):
         if _SENTENCE_END.search(line) or _PROSE.search(line) or len(line) > _SUBTITLE_CHARS:
             if index and _is_prose(line):
