@@ -100,7 +100,7 @@ def build(
 ) -> Assembled:
     """The digest for `day` from the items it takes and the earlier digests' items (the context
     follow-ups join): stories, themes, ranking and the per-theme cut."""
-    clusters = stories.cluster(list(items), list(earlier))
+    clusters = stories.cluster(list(items), list(earlier), glossary=settings.glossary)
     by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
     for c in clusters:
         placement = themes.place(

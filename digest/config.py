@@ -19,11 +19,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError
-from .models import OTHER, EmailSettings, FetchSettings, ScheduleSettings, Settings, Source, ThemeDef
+from .glossary import GlossaryError, parse_glossary, place_keys
+from .models import (
+    OTHER,
+    EmailSettings,
+    FetchSettings,
+    GlossaryTerm,
+    ScheduleSettings,
+    Settings,
+    Source,
+    ThemeDef,
+)
 from .schedule import parse_schedule
 
 DEFAULTS_PATH = importlib.resources.files("digest").joinpath("defaults.yaml")  # shipped in the package
-TOP_KEYS = {"sources", "themes", "digest", "fetch", "delivery", "examples", "schedule"}
+TOP_KEYS = {"sources", "themes", "digest", "fetch", "delivery", "examples", "schedule", "glossary"}
 _THEME_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 _DURATION = re.compile(
@@ -108,6 +118,7 @@ def settings_from_dict(
         site_dir=site_dir,
         base_url=_opt_str(site.get("base_url"), where, "delivery.site.base_url"),
         examples=_examples(raw.get("examples"), where, base_dir),
+        glossary=_glossary(raw.get("glossary"), where),
         first_run_window=_duration(dg.get("first_run_window", "36 h"), where, "digest.first_run_window"),
         schedule=schedule,
     )
@@ -166,6 +177,23 @@ def _section(raw: dict[str, Any], key: str, defaults: dict[str, Any], where: str
     _only(given, set(base), where, key)
     base.update(given)
     return base
+
+
+_SECTION = {"place": "places", "org": "orgs", "agency": "agencies", "term": "terms"}
+
+
+def _glossary(value: object, where: str) -> tuple[GlossaryTerm, ...]:
+    """The user's glossary entries (added to the shipped ones, see digest/glossary.yaml)."""
+    try:
+        terms = parse_glossary(value, "glossary")
+    except GlossaryError as exc:
+        raise ConfigError(where, exc.key, exc.reason) from None
+    places = place_keys() | {t.korean[0] for t in terms if t.kind == "place"}
+    for t in terms:
+        if t.parent is not None and t.parent not in places:
+            key = f"glossary.{_SECTION[t.kind]}.{t.korean[0]}.in"
+            raise ConfigError(where, key, f"{t.parent!r} is not a place of the glossary")
+    return terms
 
 
 def _only(mapping: dict[str, Any], allowed: set[str], where: str, prefix: str) -> None:

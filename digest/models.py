@@ -359,6 +359,17 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class GlossaryTerm:
+    """One entry of the bilingual glossary (see digest/glossary.yaml): a place, an organisation,
+    an agency or a domain term, its Korean spellings and English forms."""
+
+    kind: Literal["place", "org", "agency", "term"]
+    korean: tuple[str, ...]  # the first is the entry's key
+    english: tuple[str, ...]
+    parent: str | None = None  # a place's province (its Korean key)
+
+
+@dataclass(frozen=True)
 class Settings:
     path: str  # the config file it came from
     sources: tuple[Source, ...]
@@ -379,6 +390,7 @@ class Settings:
     # date are recorded as seen, not news (a first run does not mail years of backlog).
     first_run_window: timedelta = timedelta(hours=36)
     schedule: ScheduleSettings = ScheduleSettings()
+    glossary: tuple[GlossaryTerm, ...] = ()  # the user's entries, added to the shipped glossary
 
 
 # --------------------------------------------------------------------------- state records

@@ -16,17 +16,22 @@ import hashlib
 import math
 import re
 import unicodedata
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
+from . import crosslingual
 from .boilerplate import boilerplate
+from .candidates import concept_pairs, find, lsh_pairs, union, word_pairs
+from .glossary import Glossary
+from .glossary import glossary as glossary_of
 from .identity import normalize as _normalize
 from .korean import CONTENT_TAGS
-from .models import LEAD_CHARS, Item
+from .models import LEAD_CHARS, GlossaryTerm, Item
+from .programmes import programmes
+from .signatures import SIGNATURE_SIZE, minhash, shingle_hashes
 
 _NON_WORD = re.compile(r"[^\w]", re.UNICODE)
 
@@ -47,22 +52,8 @@ FACT_TAGS = frozenset({"NNP", "SN", "SL", "SH"})
 _FACT_TOKEN = re.compile(r"[0-9A-Za-z]")  # without the analyser: numbers and Latin names only
 FACT_DF = 5  # a name or number shared by more than max(FACT_DF, FACT_SHARE × n) items is generic
 FACT_SHARE = 0.01
-SIGNATURE_SIZE = 64  # MinHash values per item
-LSH_ROWS = 3  # rows per LSH band: 21 bands of 3 make a Jaccard ≥ 0.5 pair a candidate ~94 % of the time
-SHINGLE = 5  # characters per shingle
-SAMPLE = 4  # keep one shingle in SAMPLE (by hash): the same ones in every text, so Jaccard holds
-_MASK64 = (1 << 64) - 1
-
-
-def _perms(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed (a, b) of k multiply-shift hash functions: derived from sha256, never from hash()."""
-    raw = b"".join(hashlib.sha256(f"digest-minhash-{i}".encode()).digest() for i in range(k))
-    words = np.frombuffer(raw, dtype="<u8").reshape(k, 4)
-    return (words[:, 0] | np.uint64(1)).astype(np.uint64), words[:, 1].astype(np.uint64)
-
-
-_PERM_A, _PERM_B = _perms(SIGNATURE_SIZE)
-_POW = [np.uint64(pow(1_000_003, SHINGLE - 1 - k, 1 << 64)) for k in range(SHINGLE)]
+PROGRAMME_SCORE = 0.6  # a follow-up naming the programme of an earlier report: above the bar
+FOLLOW_UP_HOURS = 12  # items this far apart are a report and its follow-up, not one day's coverage
 
 
 def tokens(text: str) -> set[str]:
@@ -78,35 +69,6 @@ def tokens(text: str) -> set[str]:
     return out
 
 
-def shingle_hashes(text: str) -> np.ndarray:
-    """The sampled 5-character shingles of a text (spacing and punctuation ignored), hashed to
-    uint64, distinct and sorted. Vectorised: no Python loop over characters."""
-    norm = _NON_WORD.sub("", _normalize(text))
-    if len(norm) < SHINGLE:
-        return np.zeros(0, dtype=np.uint64)
-    cps = np.frombuffer(norm.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    n = len(cps) - SHINGLE + 1
-    h = np.zeros(n, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for k in range(SHINGLE):
-            h += cps[k : k + n] * _POW[k]
-        h ^= h >> np.uint64(31)
-        h *= np.uint64(0x9E3779B97F4A7C15)
-        h ^= h >> np.uint64(29)
-    out: np.ndarray = np.unique(h[h % np.uint64(SAMPLE) == 0])
-    return out
-
-
-def minhash(shingles: np.ndarray) -> np.ndarray:
-    """SIGNATURE_SIZE MinHash values (uint32) of a shingle set; all-ones for an empty set."""
-    if not len(shingles):
-        return np.full(SIGNATURE_SIZE, 0xFFFFFFFF, dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        v = (_PERM_A[:, None] * shingles[None, :] + _PERM_B[:, None]) >> np.uint64(32)
-    sig: np.ndarray = v.min(axis=1).astype(np.uint32)
-    return sig
-
-
 @dataclass(frozen=True)
 class Features:
     """What clustering knows of one item, computed once: a MinHash of its text (reprints), the
@@ -119,18 +81,34 @@ class Features:
     title_words: tuple[str, ...]
     days: frozenset[int]
     facts: tuple[str, ...] = ()  # names and numbers (NNP, SN, SL, SH): what pins an event
+    english: bool = False
+    concepts: crosslingual.Concepts | None = None  # when the batch mixes languages
+    programmes: tuple[str, ...] = ()  # the named programmes it reports on (`digest.programmes`)
 
 
-def features(item: Item, drop: np.ndarray | None = None) -> Features:
+def features(
+    item: Item,
+    drop: np.ndarray | None = None,
+    gloss: Glossary | None = None,
+    places: Mapping[str, str] | None = None,
+) -> Features:
     """`drop`: shingles left out of the text's signature (sentences the batch shares
-    across unrelated items, see `digest.boilerplate`)."""
+    across unrelated items, see `digest.boilerplate`); `gloss`: the batch mixes Korean and
+    English items, so each gets its language-free concepts too; `places`: Korean place → its
+    province, for the programme keys."""
     body = item.text or item.summary
+    english = crosslingual.is_english(item.title + "\n" + body[:600])
+    concepts = (
+        crosslingual.concepts(item.title, body, item.morphs, gloss, english) if gloss is not None else None
+    )
     sh = shingle_hashes(body)
     if drop is not None and len(drop):
         sh = np.setdiff1d(sh, drop, assume_unique=True)
     title_norm = _NON_WORD.sub("", _normalize(item.title))
     lead = item.title + "\n" + body[:LEAD_CHARS]
-    if item.morphs:
+    if english:
+        words, facts = crosslingual.english_words(item.title + "\n" + body[: crosslingual.ENGLISH_LEAD])
+    elif item.morphs:
         words = frozenset(
             f for f, t in item.morphs if t in CONTENT_TAGS and (len(f) >= 2 or t in ("NNP", "SL", "SN"))
         )
@@ -140,7 +118,20 @@ def features(item: Item, drop: np.ndarray | None = None) -> Features:
         facts = frozenset(t for t in words if _FACT_TOKEN.search(t))
     title_words = tuple(sorted(w for w in words if w in title_norm))
     days = frozenset(int(d) for d in _DAY.findall(unicodedata.normalize("NFKC", body[:LEAD_CHARS])))
-    return Features(minhash(sh), len(sh), tuple(sorted(words)), title_words, days, tuple(sorted(facts)))
+    if english:
+        days = crosslingual.english_days(body[: crosslingual.ENGLISH_LEAD])
+    progs = tuple(sorted(programmes(item.morphs, places or {}))) if item.morphs and not english else ()
+    return Features(
+        minhash(sh),
+        len(sh),
+        tuple(sorted(words)),
+        title_words,
+        days,
+        tuple(sorted(facts)),
+        english,
+        concepts,
+        progs,
+    )
 
 
 _DATE_UNITS = frozenset({"일", "월"})
@@ -167,7 +158,12 @@ def text_overlap(a: Features, b: Features) -> float:
 
 
 def similarity(
-    a: Features, b: Features, idf: Mapping[str, float], fact_idf: float = 0.0
+    a: Features,
+    b: Features,
+    idf: Mapping[str, float],
+    fact_idf: float = 0.0,
+    across: crosslingual.Batch | None = None,
+    apart: bool = False,
 ) -> tuple[float, str]:
     """A score in [0, 1] that two items report the same event (0.5 is the bar), and why.
 
@@ -175,7 +171,20 @@ def similarity(
     names, places, numbers — overlap (idf-weighted), and each title's words are found in the
     other item; two leads that date the event on different days are different events. A rewrite
     must share a name or number rarer than `fact_idf` when both items name any, and so must a
-    reprint: look-alikes share the topic's words and phrasing, not its company, place or amounts."""
+    reprint: look-alikes share the topic's words and phrasing, not its company, place or amounts.
+    A Korean and an English item are compared on their concepts (`digest.crosslingual`), with
+    `across` the batch they are part of (without it, never the same event). Two items `apart`
+    (a day or more, or one already published) that name the same programme are one story
+    whatever their dates: a follow-up with a new angle (`digest.programmes`)."""
+    if apart and a.programmes and b.programmes:
+        same = sorted(set(a.programmes) & set(b.programmes))
+        if same:
+            base = similarity(a, b, idf, fact_idf, across)[0]
+            return max(PROGRAMME_SCORE, base), f"same programme ({same[0].replace('|', ' ')})"
+    if a.english != b.english:
+        if across is None or a.concepts is None or b.concepts is None:
+            return 0.0, "other language"
+        return across.similarity(a.concepts, b.concepts)
     if a.days and b.days and min(abs(x - y) for x in a.days for y in b.days) >= 2:
         # Look-alike announcements share phrasing, even whole paragraphs; their dates differ.
         return 0.0, f"different event days ({_days(a.days)} vs {_days(b.days)})"
@@ -227,8 +236,6 @@ class Cluster:
 
 
 ALL_PAIRS_MAX = 400  # up to this many items every pair in the time window is compared
-BLOCK_TERMS = 5  # rewrites: an item's rarest shared words, whose pairs are its blocking keys
-MAX_BUCKET = 60  # a blocking key shared by more items says nothing about one event
 
 
 def cluster(
@@ -237,6 +244,7 @@ def cluster(
     threshold: float = 0.5,
     window_days: float = 7.0,
     all_pairs_max: int = ALL_PAIRS_MAX,
+    glossary: Sequence[GlossaryTerm] = (),
 ) -> list[Cluster]:
     """Group `items` into stories. `earlier` items (already published, with story ids) seed
     their stories so that a follow-up joins them; they are never repeated as digest items.
@@ -254,7 +262,12 @@ def cluster(
     shared = boilerplate(
         [it.text or it.summary for it in everything], [it.title for it in everything], shingle_hashes, tokens
     )
-    feats = [features(it, b) for it, b in zip(everything, shared, strict=True)]
+    langs = [crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600]) for it in everything]
+    known = glossary_of(tuple(glossary))
+    gloss = known if len(set(langs)) == 2 else None  # both languages
+    feats = [features(it, b, gloss, known.province_ko) for it, b in zip(everything, shared, strict=True)]
+    across = crosslingual.Batch.of([f.concepts for f in feats if f.concepts is not None], gloss)
+    cdf = across.df if across else {}
     df: dict[str, int] = {}
     for f in feats:
         for t in f.words:
@@ -267,30 +280,30 @@ def cluster(
     if n <= all_pairs_max:
         pairs: Iterable[tuple[int, int]] = ((i, j) for i in range(n) for j in range(i + 1, n))
     else:
-        pairs = sorted(_lsh_pairs(feats) | _word_pairs(feats, df))
+        pairs = sorted(lsh_pairs(feats) | word_pairs(feats, df) | concept_pairs(feats, cdf))
     sims: dict[tuple[int, int], tuple[float, str]] = {}
     parent = list(range(n))
     for i, j in pairs:
         if j < n_earlier or abs(times[i] - times[j]) > window:
             continue  # two earlier items are already grouped by their story ids
-        s = similarity(feats[i], feats[j], idf, fact_idf)
+        s = similarity(feats[i], feats[j], idf, fact_idf, across, _apart(i, j, n_earlier, times))
         if s[0] >= 0.75 * threshold:
             sims[(i, j)] = s
         if s[0] >= threshold:
-            _union(parent, i, j)
+            union(parent, i, j)
     by_story: dict[str, int] = {}
     for i in range(n_earlier):
         sid = everything[i].story_id
         if sid is not None:
-            _union(parent, i, by_story.setdefault(sid, i))
+            union(parent, i, by_story.setdefault(sid, i))
 
     components: dict[int, list[int]] = {}
     for i in range(n):
-        components.setdefault(_find(parent, i), []).append(i)
+        components.setdefault(find(parent, i), []).append(i)
     out: list[Cluster] = []
     for members in _split(list(components.values()), sims, threshold):
         for group, evidence in _agglomerate(
-            members, everything, n_earlier, feats, idf, fact_idf, sims, threshold
+            members, everything, n_earlier, feats, idf, fact_idf, sims, threshold, across, times
         ):
             current = [everything[i] for i in group if i >= n_earlier]
             if not current:
@@ -302,6 +315,11 @@ def cluster(
             out.append(Cluster(items=ordered, earlier=old, story_id=sid, evidence=tuple(evidence)))
     out.sort(key=lambda c: min(it.id for it in c.items))
     return out
+
+
+def _apart(i: int, j: int, n_earlier: int, times: Sequence[float]) -> bool:
+    """Is item `j` a possible follow-up of item `i` (published before, or a day or more apart)?"""
+    return i < n_earlier or (bool(times) and abs(times[i] - times[j]) >= FOLLOW_UP_HOURS * 3600)
 
 
 LARGEST_COMPONENT = 150  # larger connected groups are cut at a higher similarity first
@@ -325,10 +343,10 @@ def _split(
         bar = min(1.0, bar + 0.1)
         for (i, j), (s, _) in sims.items():
             if s >= bar and i in inside and j in inside:
-                _union(parent, i, j)
+                union(parent, i, j)
         pieces: dict[int, list[int]] = {}
         for i in members:
-            pieces.setdefault(_find(parent, i), []).append(i)
+            pieces.setdefault(find(parent, i), []).append(i)
         todo.extend((p, bar) for p in pieces.values())
     return out
 
@@ -342,6 +360,8 @@ def _agglomerate(
     fact_idf: float,
     sims: dict[tuple[int, int], tuple[float, str]],
     threshold: float,
+    across: crosslingual.Batch | None = None,
+    times: Sequence[float] = (),
 ) -> list[tuple[list[int], list[str]]]:
     """Average-link agglomeration within one connected component, on every pair's similarity."""
     if len(members) == 1:
@@ -355,7 +375,7 @@ def _agglomerate(
                 continue
             s = sims.get((i, j))
             if s is None:
-                s = similarity(feats[i], feats[j], idf, fact_idf)
+                s = similarity(feats[i], feats[j], idf, fact_idf, across, _apart(i, j, n_earlier, times))
                 sims[(i, j)] = s
             pair[a, b] = pair[b, a] = s[0] if s else 0.0
     # Start: one group per stored story id among the earlier items, one per other item.
@@ -413,59 +433,6 @@ def _agglomerate(
     return [([members[a] for a in groups[x]], evidence[x]) for x in range(g) if alive[x]]
 
 
-def _lsh_pairs(feats: Sequence[Features]) -> set[tuple[int, int]]:
-    """Pairs whose signatures agree on a whole band of LSH_ROWS values (likely reprints)."""
-    sig = np.stack([f.signature for f in feats]).astype(np.uint64)
-    pairs: set[tuple[int, int]] = set()
-    has_text = np.array([f.n_shingles >= 12 for f in feats])
-    for start in range(0, SIGNATURE_SIZE - LSH_ROWS + 1, LSH_ROWS):
-        key = np.zeros(len(feats), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for r in range(LSH_ROWS):
-                key = key * np.uint64(0x100000001B3) + sig[:, start + r]
-        order = np.argsort(key, kind="stable")
-        ks = key[order]
-        edges = np.flatnonzero(np.diff(ks)) + 1
-        for run in np.split(order, edges):
-            if 1 < len(run) <= MAX_BUCKET:
-                run = np.sort(run[has_text[run]])
-                pairs.update((int(p), int(q)) for k, p in enumerate(run) for q in run[k + 1 :])
-    return pairs
-
-
-def _word_pairs(feats: Sequence[Features], df: Mapping[str, int]) -> set[tuple[int, int]]:
-    """Pairs that share two of their BLOCK_TERMS rarest words (rewrites name the same company,
-    place and numbers). Words seen once say nothing; ties go by a fixed hash, not hash()."""
-    buckets: dict[tuple[str, str], list[int]] = {}
-    for i, f in enumerate(feats):
-
-        def rarest(words: Iterable[str], k: int) -> list[str]:
-            return sorted((t for t in words if df[t] >= 2), key=lambda t: (df[t], zlib.crc32(t.encode())))[:k]
-
-        rare = sorted(set(rarest(f.words, BLOCK_TERMS)) | set(rarest(f.title_words, 3)))
-        for k, p in enumerate(rare):
-            for q in rare[k + 1 :]:
-                buckets.setdefault((p, q), []).append(i)
-    pairs: set[tuple[int, int]] = set()
-    for run in buckets.values():
-        if 1 < len(run) <= MAX_BUCKET:
-            pairs.update((p, q) for k, p in enumerate(run) for q in run[k + 1 :])
-    return pairs
-
-
-def _find(parent: dict[int, int] | list[int], i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
-def _union(parent: dict[int, int] | list[int], i: int, j: int) -> None:
-    ri, rj = _find(parent, i), _find(parent, j)
-    if ri != rj:
-        parent[max(ri, rj)] = min(ri, rj)
-
-
 def _stored_id(members: Iterable[int], everything: Sequence[Item], n_earlier: int) -> str | None:
     """The story id already published for these items, if any (the smallest, to be deterministic)."""
     ids: set[str] = set()
@@ -487,7 +454,12 @@ def _item_order(it: Item) -> tuple[datetime, str]:
 def representative(items: Sequence[Item]) -> Item:
     """The most complete original heads the story: the earliest item whose text is nearly as
     long as the longest (a reprint that adds a lead or a byline does not displace its original;
-    a shortened reprint or a feed summary never heads)."""
+    a shortened reprint or a feed summary never heads). A Korean item heads a story that also
+    has English coverage: the digest is read in Korean."""
+    korean = [
+        it for it in items if not crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600])
+    ]
+    items = korean or items
     longest = max(len(it.text or it.summary) for it in items)
     complete = [it for it in items if len(it.text or it.summary) >= 0.8 * longest]
     return min(complete, key=_item_order)
