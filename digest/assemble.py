@@ -11,16 +11,22 @@ The rule of a digest's life (`takes`):
   the end of D — but not the backlog a source listed on its first collect (items published before
   the first-run window), unless a backfill reaches back to them;
 - stories beyond `max_stories_per_theme` stay unpublished and wait for the next digest.
+
+The order an editor gives it: within a theme, `themes.rank`; across themes, the day's lead story
+(`themes.importance`: breadth of coverage, theme score, freshness) comes first — its theme
+section first, it at the top — and the other themes keep their configured order. An update's
+summary says what the follow-up adds (`digest.updates`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from . import stories, themes
+from . import stories, themes, updates
+from .crosslingual import is_english
 from .learn import Model
 from .models import OTHER, Digest, Item, Settings, Story, ThemeSection
 
@@ -31,9 +37,11 @@ __all__ = [
     "check_date",
     "day_end",
     "is_backlog",
+    "lead_story",
     "select",
     "takes",
     "window_start",
+    "with_lead_first",
 ]
 
 CONTEXT_DAYS = 7  # how far back a follow-up can join an earlier story
@@ -107,15 +115,22 @@ def build(
             [*c.items, *c.earlier], settings.themes, settings.min_theme_score, model=model
         )
         rep = c.items[0]
+        summary = rep.summary
+        if c.earlier:  # an update says what it adds
+            known = [f"{it.title}\n{it.text or it.summary}" for it in c.earlier]
+            summary = updates.what_is_new(rep.text, rep.summary, known)
+        english = {it.source for it in c.items if is_english(f"{it.title}\n{(it.text or it.summary)[:600]}")}
+        korean = {it.source for it in c.items} - english
         story = Story(
             id=c.story_id,
             items=c.items,
             title=rep.title,
-            summary=rep.summary,
+            summary=summary,
             is_update=bool(c.earlier),
             earlier=c.earlier,
             placement=placement,
             evidence=c.evidence,
+            english_outlets=tuple(sorted(english - korean)) if korean else (),
         )
         by_theme.setdefault(placement.theme, []).append(story)
     sections: list[ThemeSection] = []
@@ -130,11 +145,44 @@ def build(
         if theme.id == OTHER and settings.other_position == "hidden":
             continue
         sections.append(ThemeSection(theme.id, theme.title, theme.title_en, theme.description, tuple(shown)))
+    lead = lead_story(sections, now)
     digest = Digest(
         date=day,
         generated_at=generated_at,
         title=settings.title,
         timezone=settings.timezone,
-        sections=tuple(sections),
+        sections=tuple(with_lead_first(sections, lead)),
+        lead=lead,
     )
     return Assembled(digest, story_of_item)
+
+
+def lead_story(sections: Sequence[ThemeSection], now: datetime) -> str | None:
+    """The id of the day's most important story across themes (`themes.importance`; `other` is
+    never the lead); ties go to the story the themes' order and ranking show first."""
+    best: tuple[float, int] | None = None
+    lead: str | None = None
+    order = 0
+    for section in sections:
+        for story in section.stories:
+            order += 1
+            if section.id == OTHER:
+                continue
+            key = (themes.importance(story, now), -order)
+            if best is None or key > best:
+                best, lead = key, story.id
+    return lead
+
+
+def with_lead_first(sections: Sequence[ThemeSection], lead: str | None) -> list[ThemeSection]:
+    """The sections as the digest shows them: the lead story's theme first with the lead at its
+    top; the other themes in their configured order (`other` stays where it was)."""
+    out = list(sections)
+    for k, section in enumerate(out):
+        ids = [s.id for s in section.stories]
+        if lead in ids:
+            at = ids.index(lead)
+            stories = (section.stories[at], *section.stories[:at], *section.stories[at + 1 :])
+            out.pop(k)
+            return [replace(section, stories=stories), *out]
+    return out

@@ -19,7 +19,7 @@ import functools
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
@@ -332,6 +332,7 @@ def _backlog_item(source: Source, entry: Entry, canonical: str) -> tuple[NewItem
         content_hash=identity.content_hash(title, entry.summary),
         extract_status="backlog",
         backlog=True,
+        date_only=entry.date_only,
     )
     return item, None
 
@@ -392,9 +393,12 @@ async def _fetch_deferred(
         return []
 
     async def again(it: Item) -> NewItem | None:
-        entry = Entry(it.url, it.title, it.guid, it.summary, None, it.published, it.author)
+        entry = Entry(it.url, it.title, it.guid, it.summary, None, it.published, it.author, it.date_only)
         new, _ = await _build_item(source, entry, it.canonical_url, fetcher, work, now, _never, budget)
-        return None if new.extract_status == "deferred" else new
+        # The subtitles the feed's description gave, if the page shows none.
+        return (
+            None if new.extract_status == "deferred" else replace(new, subtitle=new.subtitle or it.subtitle)
+        )
 
     done = [n for n in await asyncio.gather(*(again(it) for it in waiting)) if n is not None]
     filled = 0
@@ -432,9 +436,9 @@ def _new_item(
     """The item to store from an entry and its article (if any): summary, dates, morphemes."""
     text = article.text[:TEXT_CHARS] if article else ""
     title = entry.title or (article.title if article and article.title else "") or entry.url
-    published = (article.published if article and article.published else None) or entry.published
+    published, date_only = _dated(entry, article)
     if published is not None and published > now + timedelta(days=1):
-        published = now  # a date in the future is a parsing or clock error
+        published, date_only = now, False  # a date in the future is a parsing or clock error
     summary = extract.summarize(text) if text else _feed_summary(entry.summary)
     old = backlog(published)  # a listing page's links carry no date: only the article tells
     return NewItem(
@@ -451,7 +455,26 @@ def _new_item(
         extract_status="backlog" if old else (status if text or status != "ok" else "feed-only"),
         morphs=() if old else korean.analyse(f"{title}\n{(text or summary)[:LEAD_CHARS]}").tokens,
         backlog=old,
+        date_only=date_only,
+        subtitle=(article.subtitle if article else "") or extract.find_subtitle([entry.summary], title),
     )
+
+
+def _dated(entry: Entry, article: Article | None) -> tuple[datetime | None, bool]:
+    """The item's date and whether it has no time of day: the page's, else the feed's; but a page
+    date without a time gives way to the feed's full time on the same date (the full time wins)."""
+    if article is None or article.published is None:
+        return entry.published, entry.published is not None and entry.date_only
+    page = article.published
+    feed = entry.published
+    if (
+        article.date_only
+        and feed is not None
+        and not entry.date_only
+        and feed.astimezone(page.tzinfo).date() == page.date()
+    ):
+        return feed, False
+    return page, article.date_only
 
 
 def _feed_summary(summary: str) -> str:

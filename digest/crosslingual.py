@@ -56,16 +56,16 @@ MIN_KEY = 4  # a romanised or English name folded shorter than this says nothing
 # --------------------------------------------------------------------------- language
 
 
+_HANGUL = re.compile(r"[가-힣]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
 def is_english(text: str) -> bool:
     """Is this text (a title and lead) written in English? Its Latin letters outnumber its Hangul
     four to one, counting a syllable as the two letters it takes in Latin."""
-    hangul = latin = 0
-    for ch in text[:600]:
-        if "가" <= ch <= "힣":
-            hangul += 1
-        elif "a" <= ch.lower() <= "z":
-            latin += 1
-    return latin >= 20 and latin > 8 * hangul  # a Hangul syllable carries about two Latin letters
+    head = text[:600]
+    latin = len(_LATIN.findall(head))
+    return latin >= 20 and latin > 8 * len(_HANGUL.findall(head))
 
 
 # --------------------------------------------------------------------------- romanisation

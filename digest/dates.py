@@ -6,6 +6,10 @@ Korean forms (`2024년 6월 12일 오후 2:00:00`, `2024.06.12 14:00`, `2024. 6.
 ``tz`` (Asia/Seoul by default), never UTC. Impossible dates (`31 Feb`) give ``None``, and so do
 dates outside 1990-01-01 … 2100-12-31 (`0001-01-01T00:00:00+14:00`, `9999-12-31`: CMS placeholders,
 which would overflow when converted to another zone); `date_out_of_range` tells those apart.
+
+A date written without a time of day (`2024-06-12`, `2025년 12월 30일 (화)`, `2024.06.12`) is
+midnight local time of that date; `read_date` and `find_dated_in_text` also say so (`Dated.date_only`),
+so that no output shows a time the source never gave. An explicit `00:00` is a time.
 """
 
 from __future__ import annotations
@@ -14,9 +18,28 @@ import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["EARLIEST", "LATEST", "date_out_of_range", "find_date_in_text", "parse_date"]
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Dated",
+    "date_out_of_range",
+    "find_date_in_text",
+    "find_dated_in_text",
+    "parse_date",
+    "read_date",
+]
+
+
+class Dated(NamedTuple):
+    """A parsed date, and whether it was written without a time of day (then `when` is midnight
+    local time of that date)."""
+
+    when: datetime
+    date_only: bool = False
+
 
 # The dates a news item can have, as written (wall-clock time in the date's own zone). Anything
 # outside is a placeholder or a typo; inside, conversion to any zone (±14:00) cannot overflow.
@@ -64,6 +87,12 @@ _TIME_CORE = (
 _DATE_RE = re.compile(_DATE_CORE + _TIME_CORE, re.IGNORECASE)
 _RFC822_HINT = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}[a-z]*\.?\s+\d{2,4}\b")
 _RFC822_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3}[a-z]*\.?\s+(?P<year>\d{2,4})\b")
+_CLOCK = re.compile(r"\d:\d")
+# An RFC 822 date without its time (`Wed, 12 Jun 2024`), which email.utils refuses.
+_RFC822_DAY = re.compile(
+    r"^(?:[A-Za-z]{3},?\s*)?(?P<d>\d{1,2})\s+(?P<mon>[A-Za-z]{3})[a-z]*\.?\s+(?P<y>\d{4})$"
+)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
 @lru_cache(maxsize=32)
@@ -142,7 +171,7 @@ def _parse_rfc822(text: str, tz: str) -> datetime | None:
     return value
 
 
-def _parse_iso(text: str, tz: str) -> datetime | None:
+def _parse_iso(text: str, tz: str) -> Dated | None:
     candidate = text.strip()
     if not re.match(
         r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$", candidate
@@ -154,7 +183,7 @@ def _parse_iso(text: str, tz: str) -> datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=_zone(tz))
-    return value
+    return Dated(value, len(candidate) == 10)  # YYYY-MM-DD and nothing else
 
 
 def parse_date(value: str, tz: str = "Asia/Seoul", now: datetime | None = None) -> datetime | None:
@@ -164,19 +193,27 @@ def parse_date(value: str, tz: str = "Asia/Seoul", now: datetime | None = None) 
     A value with no zone is local time in ``tz``. With ``now``, a date more than a day in the
     future (a typo, or a CMS placeholder like 2099) is clamped to ``now``.
     """
+    dated = read_date(value, tz, now)
+    return dated.when if dated is not None else None
+
+
+def read_date(value: str, tz: str = "Asia/Seoul", now: datetime | None = None) -> Dated | None:
+    """`parse_date`, saying also whether the value gave no time of day (`Dated.date_only`); a
+    date clamped to ``now`` has now's time."""
     parsed = _parse_any(value, tz)
-    if parsed is None or not _in_range(parsed, tz):
+    if parsed is None or not _in_range(parsed.when, tz):
         return None
-    return _clamp(parsed, now, tz)
+    clamped = _clamp(parsed.when, now, tz)
+    return parsed if clamped == parsed.when else Dated(clamped)
 
 
 def date_out_of_range(value: str, tz: str = "Asia/Seoul") -> bool:
     """True when ``value`` is a real date that `parse_date` refuses for being outside 1990 … 2100."""
     parsed = _parse_any(value, tz)
-    return parsed is not None and not _in_range(parsed, tz)
+    return parsed is not None and not _in_range(parsed.when, tz)
 
 
-def _parse_any(value: str, tz: str) -> datetime | None:
+def _parse_any(value: str, tz: str) -> Dated | None:
     if not value:
         return None
     text = " ".join(value.split())
@@ -185,15 +222,33 @@ def _parse_any(value: str, tz: str) -> datetime | None:
         return None
     parsed = _parse_iso(text, tz)
     if parsed is None and _RFC822_HINT.search(text):
-        parsed = _parse_rfc822(text, tz)
-        if parsed is None:
-            return None  # an RFC 822 date that does not exist (31 Feb, 25:61) — do not guess
+        rfc = _parse_rfc822(text, tz)
+        if rfc is None:
+            # Without its time (`Wed, 12 Jun 2024`) a date only; one that does not exist (31 Feb,
+            # 25:61) is None — do not guess.
+            return _rfc822_day(text, tz)
+        return Dated(rfc, _CLOCK.search(text) is None)
     if parsed is None:
         match = _DATE_RE.search(_WEEKDAY_RE.sub(" ", text))
         if match is None:
             return None
-        parsed = _from_match(match, tz)
+        found = _from_match(match, tz)
+        return Dated(found, match["H"] is None) if found is not None else None
     return parsed
+
+
+def _rfc822_day(text: str, tz: str) -> Dated | None:
+    """`Wed, 12 Jun 2024`: a date without a time; anything else email.utils refused is None."""
+    match = _RFC822_DAY.match(text)
+    if match is None or match["mon"].lower() not in _MONTHS:
+        return None
+    try:
+        day = datetime(
+            int(match["y"]), _MONTHS.index(match["mon"].lower()) + 1, int(match["d"]), tzinfo=_zone(tz)
+        )
+    except ValueError:
+        return None
+    return Dated(day, True)
 
 
 def _in_range(value: datetime, tz: str) -> bool:
@@ -227,13 +282,19 @@ def find_date_in_text(text: str, tz: str = "Asia/Seoul") -> datetime | None:
     Prefers a date labelled 입력/등록/승인/게재 (or 기사입력 …) over an unlabelled one, and an
     unlabelled one over 수정/최종편집; among equals, one with a time of day, then the first.
     """
+    found = find_dated_in_text(text, tz)
+    return found.when if found is not None else None
+
+
+def find_dated_in_text(text: str, tz: str = "Asia/Seoul") -> Dated | None:
+    """`find_date_in_text`, saying also whether the date found has no time of day."""
     best: tuple[int, int, int] | None = None
-    best_value: datetime | None = None
+    best_value: Dated | None = None
     for position, match in enumerate(_DATE_RE.finditer(text)):
         value = _from_match(match, tz)
         if value is None or not _in_range(value, tz):
             continue
         key = (_label_rank(text, match.start()), 0 if match["H"] is not None else 1, position)
         if best is None or key < best:
-            best, best_value = key, value
+            best, best_value = key, Dated(value, match["H"] is None)
     return best_value

@@ -6,6 +6,15 @@ of hand edits: a missing or mistyped field reads as empty ("", (), None, False, 
 (ValueError, TypeError or AttributeError) is only a file that is not JSON, whose themes, stories,
 items or earlier items are not objects, or whose date is not a date (or not its folder's).
 
+An item (`ItemRecord`) holds, besides its url, title, source, published, summary, text and
+story_id: ``"time_known": false`` right after ``published`` when the source gave only a date
+(``published`` is then midnight of that date in its own offset, and no reader should show its
+time; the key is absent when the time is known), and ``"subtitle"`` right after ``title`` when
+the article has subtitles (부제): one per line, "\n" between them, never its byline. The digest
+has ``"lead"`` after ``timezone``: the id of the day's lead story (the first story of the first
+theme; null on an empty day); a story with English coverage has ``"english_outlets"`` after
+``evidence``: those of its outlets that covered it in English.
+
 Here too is what every reader of a digest shares: `OTHER`, the counts (`counts`,
 `counts_of_json`), the update-note sentence (`update_sentence`, with `ko_date`) and the time-zone
 lookup (`zone_named`).
@@ -155,6 +164,9 @@ class ItemRecord:
     summary: str = ""
     text: str = ""  # the article's text; written only when there is some
     story_id: str = ""
+    # `published` is a date without a time of day: written as "time_known": false (only then).
+    date_only: bool = False
+    subtitle: str = ""  # the subtitles, one per line; written only when there are some
 
     @classmethod
     def from_item(cls, item: Item, story_id: str) -> ItemRecord:
@@ -166,16 +178,19 @@ class ItemRecord:
             summary=item.summary,
             text=item.text,
             story_id=item.story_id or story_id,
+            date_only=item.date_only and item.published is not None,
+            subtitle=item.subtitle,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        record: dict[str, Any] = {
-            "url": self.url,
-            "title": self.title,
-            "source": self.source,
-            "published": self.published.isoformat() if self.published else None,
-            "summary": self.summary,
-        }
+        record: dict[str, Any] = {"url": self.url, "title": self.title}
+        if self.subtitle:
+            record["subtitle"] = self.subtitle
+        record["source"] = self.source
+        record["published"] = self.published.isoformat() if self.published else None
+        if self.date_only:
+            record["time_known"] = False
+        record["summary"] = self.summary
         if self.text:
             record["text"] = self.text
         record["story_id"] = self.story_id
@@ -192,6 +207,8 @@ class ItemRecord:
             summary=_str(data.get("summary")),
             text=_str(data.get("text")),
             story_id=_str(data.get("story_id")) or story_id,
+            date_only=data.get("time_known") is False,
+            subtitle=_str(data.get("subtitle")),
         )
 
 
@@ -211,6 +228,7 @@ class StoryRecord:
     items: tuple[ItemRecord, ...] = ()
     earlier: tuple[EarlierRecord, ...] = ()
     evidence: tuple[str, ...] = ()  # why its items were joined
+    english_outlets: tuple[str, ...] = ()  # of `outlets`, those that covered it in English
 
     @classmethod
     def from_story(cls, story: Story) -> StoryRecord:
@@ -228,10 +246,11 @@ class StoryRecord:
             items=tuple(ItemRecord.from_item(item, story.id) for item in story.items),
             earlier=tuple(EarlierRecord.from_item(item) for item in story.earlier),
             evidence=tuple(story.evidence),
+            english_outlets=tuple(story.english_outlets),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "summary": self.summary,
@@ -245,6 +264,9 @@ class StoryRecord:
             "earlier": [item.to_dict() for item in self.earlier],
             "evidence": list(self.evidence),
         }
+        if self.english_outlets:
+            out["english_outlets"] = list(self.english_outlets)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StoryRecord:
@@ -262,6 +284,7 @@ class StoryRecord:
             items=tuple(ItemRecord.from_dict(i, story_id) for i in data.get("items") or []),
             earlier=tuple(EarlierRecord.from_dict(e) for e in data.get("earlier") or []),
             evidence=_strings(data.get("evidence")),
+            english_outlets=_strings(data.get("english_outlets")),
         )
 
     def first_issued(self, before: date | None = None) -> date | None:
@@ -318,6 +341,7 @@ class DigestRecord:
     title: str
     timezone: str  # an IANA name; "" when not in the file
     themes: tuple[SectionRecord, ...] = ()
+    lead: str = ""  # the id of the day's lead story (first in `themes`); "" on an empty day
 
     @classmethod
     def from_digest(cls, digest: Digest) -> DigestRecord:
@@ -327,6 +351,7 @@ class DigestRecord:
             title=digest.title,
             timezone=digest.timezone,
             themes=tuple(SectionRecord.from_section(section) for section in digest.sections),
+            lead=digest.lead or "",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -336,6 +361,7 @@ class DigestRecord:
             "generated_at": self.generated_at.isoformat() if self.generated_at else None,
             "title": self.title,
             "timezone": self.timezone,
+            "lead": self.lead or None,
             "themes": [section.to_dict() for section in self.themes],
         }
 
@@ -359,6 +385,7 @@ class DigestRecord:
             title=_str(data.get("title")),
             timezone=_str(data.get("timezone")),
             themes=tuple(SectionRecord.from_dict(s) for s in data.get("themes") or []),
+            lead=_str(data.get("lead")),
         )
 
     @classmethod

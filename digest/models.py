@@ -61,6 +61,9 @@ class Entry:
     content_html: str | None = None  # the feed's own full content (content:encoded, Atom content)
     published: datetime | None = None  # aware
     author: str | None = None
+    # The feed gave a date without a time of day (`2024-06-12`): `published` is midnight local
+    # time of that date, and no output shows a time for it.
+    date_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,10 @@ class Article:
     title: str | None = None
     published: datetime | None = None
     author: str | None = None
+    date_only: bool = False  # `published` is a date without a time of day (see Entry.date_only)
+    # The subtitles (부제) that open the article before its dateline byline, one per line ("\n"
+    # between them); never the byline itself. "" when it has none.
+    subtitle: str = ""
 
 
 OTHER = "other"  # the id of the catch-all theme: stories no theme claims
@@ -112,6 +119,8 @@ class NewItem:
     # Seen on a source's first collect but published before the first-run window: recorded so
     # that it is never new again, and put in no digest (unless asked for with --backfill).
     backlog: bool = False
+    date_only: bool = False  # `published` is a date without a time of day (see Entry.date_only)
+    subtitle: str = ""  # see Article.subtitle
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,8 @@ class Item:
     # (korean.analyse); empty for items stored before the analyser ran.
     morphs: tuple[tuple[str, str], ...] = ()
     backlog: bool = False  # see NewItem.backlog
+    date_only: bool = False  # `published` is a date without a time of day (see Entry.date_only)
+    subtitle: str = ""  # see Article.subtitle
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,7 @@ class Story:
     earlier: tuple[Item, ...] = ()  # items of this story issued in earlier digests
     placement: Placement = field(default_factory=lambda: Placement(theme=OTHER, score=0.0))
     evidence: tuple[str, ...] = ()  # why its items were joined
+    english_outlets: tuple[str, ...] = ()  # outlets among `outlets` that covered it in English
 
     @property
     def outlets(self) -> tuple[str, ...]:
@@ -198,6 +210,7 @@ class Digest:
     title: str
     timezone: str
     sections: tuple[ThemeSection, ...]
+    lead: str | None = None  # the id of the day's most important story (first in `sections`)
 
     @property
     def story_count(self) -> int:

@@ -39,7 +39,7 @@ import feedparser
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from .charset import decode_html
-from .dates import date_out_of_range, parse_date
+from .dates import Dated, date_out_of_range, read_date
 from .errors import ParseError, one_line
 from .models import Entry, ParsedFeed
 
@@ -91,7 +91,9 @@ def _parse_xml_feed(text: str, url: str, tz: str, now: datetime | None, max_item
         warnings.append(f"malformed feed, parsed leniently: {_one_line(result.get('bozo_exception'))}")
     entries: list[Entry] = []
     raws: list[Any] = list(result.entries)
-    kept, undated = _newest(raws, max_items, lambda raw: _entry_date(_xml_dates(raw), "", tz, now, None))
+    kept, undated = _newest(
+        raws, max_items, lambda raw: _when(_entry_date(_xml_dates(raw), "", tz, now, None))
+    )
     for raw in kept:
         entry = _xml_entry(raw, url, tz, now, warnings)
         if entry is None:
@@ -159,18 +161,23 @@ def _json_dates(raw: Mapping[str, Any]) -> Iterable[object]:
     return (raw.get("date_published"), raw.get("date_modified"))
 
 
+def _when(dated: Dated | None) -> datetime | None:
+    return dated.when if dated is not None else None
+
+
 def _entry_date(
     values: Iterable[object], link: str, tz: str, now: datetime | None, warnings: list[str] | None
-) -> datetime | None:
-    """The first of an entry's dates that parses; one outside 1990 … 2100 is skipped, and noted
-    in ``warnings`` unless it is None (the cap's ranking reads dates without notes).
+) -> Dated | None:
+    """The first of an entry's dates that parses, and whether it gave no time of day
+    (`2024-06-12`); one outside 1990 … 2100 is skipped, and noted in ``warnings`` unless it is
+    None (the cap's ranking reads dates without notes).
 
     ``values`` is read lazily, the first date that parses ends the search."""
     for value in values:
         if not value:
             continue
         text = str(value)
-        parsed = parse_date(text, tz=tz, now=now)
+        parsed = read_date(text, tz=tz, now=now)
         if parsed is not None:
             return parsed
         if warnings is not None and date_out_of_range(text, tz):
@@ -209,8 +216,9 @@ def _xml_entry(
         guid=str(guid) if guid else None,
         summary=_clean_text(html_to_text(summary_html)),
         content_html=content_html,
-        published=published,
+        published=_when(published),
         author=_clean_text(str(author)) if author else None,
+        date_only=published is not None and published.date_only,
     )
 
 
@@ -227,7 +235,9 @@ def _parse_json_feed(text: str, url: str, tz: str, now: datetime | None, max_ite
     warnings: list[str] = []
     entries: list[Entry] = []
     raws = [raw for raw in items if isinstance(raw, dict)]
-    kept, undated = _newest(raws, max_items, lambda raw: _entry_date(_json_dates(raw), "", tz, now, None))
+    kept, undated = _newest(
+        raws, max_items, lambda raw: _when(_entry_date(_json_dates(raw), "", tz, now, None))
+    )
     for raw in kept:
         link = _http_url(str(raw.get("url") or raw.get("external_url") or ""), url)
         if link is None:
@@ -248,8 +258,9 @@ def _parse_json_feed(text: str, url: str, tz: str, now: datetime | None, max_ite
                 guid=str(raw["id"]) if raw.get("id") is not None else None,
                 summary=_clean_text(str(raw.get("summary") or "")),
                 content_html=str(content_html) if content_html else None,
-                published=published,
+                published=_when(published),
                 author=author,
+                date_only=published is not None and published.date_only,
             )
         )
     if len(raws) > max_items:

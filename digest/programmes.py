@@ -24,7 +24,12 @@ _NOUNS = frozenset({"NNG", "NNP", "SL", "SN"})
 MAX_WORDS = 4  # nouns before the head read as the programme's name
 
 
+_LAST = frozenset(k[-1] for k in KINDS)
+
+
 def _kind(form: str) -> str | None:
+    if not form or form[-1] not in _LAST:  # most nouns: one set lookup
+        return None
     return next((k for k in KINDS if form.endswith(k)), None)
 
 

@@ -28,9 +28,19 @@ from markupsafe import Markup
 
 from digest.digestjson import OTHER, DigestRecord, counts, ko_date, update_sentence, zone_named
 from digest.errors import ConfigError, DigestError
-from digest.models import Digest, EmailSettings, Settings, Story
+from digest.models import Digest, EmailSettings, Item, Settings, Story
 
-__all__ = ["digest_to_dict", "email_subject", "make_environment", "render_all", "subject_line"]
+__all__ = [
+    "date_label",
+    "digest_to_dict",
+    "email_subject",
+    "english_note",
+    "make_environment",
+    "render_all",
+    "subject_line",
+    "subtitle_line",
+    "when",
+]
 
 TEXT_WIDTH = 72
 TEMPLATE_PACKAGE = "digest.templates"  # the repository's templates/, shipped inside the package
@@ -131,7 +141,10 @@ def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
         ko_date=ko_date,
         ko_day=ko_day,
         clock=clock,
+        when=when,
+        subtitle_line=subtitle_line,
         outlets_ko=outlets_ko,
+        english_note=english_note,
         update_note=update_note,
         wrap=wrap,
     )
@@ -192,6 +205,34 @@ def clock(moment: datetime | None, zone: tzinfo, today: date) -> str:
     local = moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
     label = f"{local:%H:%M} {local.tzname() or ''}".rstrip()
     return label if local.date() == today else f"{ko_day(local.date(), today)} {label}"
+
+
+def when(item: Item, zone: tzinfo, today: date) -> str:
+    """An item's time label: `clock` of its date, or — when the source gave a date without a time
+    of day — that date alone (``6월 12일``, ``2020년 6월 12일``), even on the digest's day: never
+    a ``00:00`` the source did not write."""
+    if item.published is None:
+        return ""
+    if item.date_only:
+        return date_label(item.published, today)
+    return clock(item.published, zone, today)
+
+
+def date_label(moment: datetime, today: date) -> str:
+    """A date without a time of day, as written (in its own offset, which is the zone it was
+    read in): ``6월 12일``, or ``2020년 6월 12일`` when not in the year of `today`."""
+    return ko_day(moment.date(), today)
+
+
+def subtitle_line(subtitle: str | None) -> str:
+    """An item's subtitles (one per line) as one line: ``부제 하나 · 부제 둘``."""
+    return " · ".join(line for line in (oneline(x) for x in (subtitle or "").split("\n")) if line)
+
+
+def english_note(story: Story) -> str:
+    """``영문 보도: Korea Herald, Yonhap`` for a story covered in English too; "" otherwise."""
+    names = [o for o in (oneline(x) for x in story.english_outlets) if o]
+    return f"영문 보도: {', '.join(names)}" if names else ""
 
 
 def outlets_ko(story: Story) -> str:

@@ -91,13 +91,15 @@ def features(
     drop: np.ndarray | None = None,
     gloss: Glossary | None = None,
     places: Mapping[str, str] | None = None,
+    english: bool | None = None,
 ) -> Features:
     """`drop`: shingles left out of the text's signature (sentences the batch shares
     across unrelated items, see `digest.boilerplate`); `gloss`: the batch mixes Korean and
     English items, so each gets its language-free concepts too; `places`: Korean place → its
     province, for the programme keys."""
     body = item.text or item.summary
-    english = crosslingual.is_english(item.title + "\n" + body[:600])
+    if english is None:
+        english = crosslingual.is_english(item.title + "\n" + body[:600])
     concepts = (
         crosslingual.concepts(item.title, body, item.morphs, gloss, english) if gloss is not None else None
     )
@@ -265,7 +267,10 @@ def cluster(
     langs = [crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600]) for it in everything]
     known = glossary_of(tuple(glossary))
     gloss = known if len(set(langs)) == 2 else None  # both languages
-    feats = [features(it, b, gloss, known.province_ko) for it, b in zip(everything, shared, strict=True)]
+    feats = [
+        features(it, b, gloss, known.province_ko, lang)
+        for it, b, lang in zip(everything, shared, langs, strict=True)
+    ]
     across = crosslingual.Batch.of([f.concepts for f in feats if f.concepts is not None], gloss)
     cdf = across.df if across else {}
     df: dict[str, int] = {}
@@ -456,10 +461,11 @@ def representative(items: Sequence[Item]) -> Item:
     long as the longest (a reprint that adds a lead or a byline does not displace its original;
     a shortened reprint or a feed summary never heads). A Korean item heads a story that also
     has English coverage: the digest is read in Korean."""
-    korean = [
-        it for it in items if not crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600])
-    ]
-    items = korean or items
+    if len(items) > 1:
+        korean = [
+            it for it in items if not crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600])
+        ]
+        items = korean or items
     longest = max(len(it.text or it.summary) for it in items)
     complete = [it for it in items if len(it.text or it.summary) >= 0.8 * longest]
     return min(complete, key=_item_order)

@@ -19,13 +19,23 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
 
 from .models import LEAD_CHARS, OTHER, Item, Placement, Story, ThemeDef
 
-__all__ = ["CORE_WEIGHT", "TITLE_WEIGHT", "Scorer", "ThemeScore", "explain", "place", "rank", "score_item"]
+__all__ = [
+    "CORE_WEIGHT",
+    "TITLE_WEIGHT",
+    "Scorer",
+    "ThemeScore",
+    "explain",
+    "importance",
+    "place",
+    "rank",
+    "score_item",
+]
 
 TITLE_WEIGHT = 3.0
 BODY_CAP = 3  # a term repeated more often in the body counts this many times at most
@@ -305,16 +315,46 @@ def rank(stories: Sequence[Story], now: datetime) -> list[Story]:
     1. More outlets: distinct ``Item.source`` values, not items (three articles from one outlet
        count as one).
     2. Fresher: the age of the story's newest item (``published``, else ``first_seen``) at `now`,
-       in tenths of an hour (minutes apart can tie); an item dated after `now` counts as age 0.
+       in tenths of an hour (minutes apart can tie); an item dated after `now` counts as age 0; an
+       item dated without a time of day counts from noon of its date (not pushed to the bottom).
     3. More complete: the longest ``text`` (else ``summary``) among its items, in steps of 500
        characters (1–500, 501–1000, …; none at all is the lowest), capped at 5000.
     4. Story id, ascending, so equal stories come out in the same order whatever the input order.
     """
 
     def key(s: Story) -> tuple[int, float, int, str]:
-        newest = max((it.published or it.first_seen) for it in s.items)
+        newest = max(_moment(it) for it in s.items)
         age_hours = max(0.0, (now - newest).total_seconds() / 3600)
         completeness = max(len(it.text or it.summary) for it in s.items)
         return (-len(s.outlets), round(age_hours, 1), -min(completeness, 5000) // 500, s.id)
 
     return sorted(stories, key=key)
+
+
+LEAD_OUTLETS = 4.0  # importance per outlet: more than theme score and freshness can add (3)
+LEAD_SCORE_CAP = 20.0  # a theme score beyond this says no more about importance
+LEAD_FRESH_HOURS = 24.0  # freshness falls from 1 to 0 over this many hours
+
+
+def importance(story: Story, now: datetime) -> float:
+    """How important a story is to the day's digest, across themes (what picks the lead story):
+
+    ``LEAD_OUTLETS × outlets + theme score / LEAD_SCORE_CAP × 2 (capped at 2) + freshness``,
+    freshness being 1 for a story whose newest item is from `now`, falling linearly to 0 at
+    LEAD_FRESH_HOURS. Breadth decides first (one more outlet outweighs any theme score and
+    freshness), the theme score (how squarely it is on a theme) and freshness between stories of
+    equal breadth.
+    A date-only item counts from noon of its date, not from its midnight."""
+    newest = max(_moment(it) for it in story.items)
+    age_hours = max(0.0, (now - newest).total_seconds() / 3600)
+    fresh = max(0.0, 1.0 - age_hours / LEAD_FRESH_HOURS)
+    on_theme = 2.0 * min(story.placement.score, LEAD_SCORE_CAP) / LEAD_SCORE_CAP
+    return LEAD_OUTLETS * len(story.outlets) + on_theme + fresh
+
+
+def _moment(it: Item) -> datetime:
+    """When an item appeared, for ranking: a date without a time counts from noon of that date."""
+    when = it.published or it.first_seen
+    if it.published is not None and it.date_only:
+        when = when + timedelta(hours=12)
+    return when

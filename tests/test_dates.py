@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digest.dates import find_date_in_text, parse_date
+from digest.dates import Dated, find_date_in_text, find_dated_in_text, parse_date, read_date
 
 KST = timezone(timedelta(hours=9))
 
@@ -171,3 +171,54 @@ def test_find_date_skips_a_date_outside_the_range() -> None:
     text = "창립 1985년 3월 2일\n입력 2024.06.12 14:00"
     assert find_date_in_text(text) == datetime(2024, 6, 12, 14, 0, tzinfo=KST)
     assert find_date_in_text("1900년 1월 1일 기사입력") is None
+
+
+# --------------------------------------------------------------------------- dates without a time of day
+
+
+@pytest.mark.parametrize(
+    ("value", "date_only"),
+    [
+        ("2024-06-12", True),
+        ("2025년 12월 30일 (화)", True),
+        ("2024년 6월 12일", True),
+        ("2024.06.12", True),
+        ("2024. 6. 12.", True),
+        ("입력 2024-06-12", True),
+        ("Wed, 12 Jun 2024", True),
+        ("12 Jun 2024", True),
+        ("2024-06-12T00:00:00+09:00", False),  # midnight written out is a time
+        ("2024-06-12T14:00:00", False),
+        ("2024.06.12 14:00", False),
+        ("2024년 6월 12일 오후 2:00:00", False),
+        ("2021년 12월 22일 12시 20분", False),
+        ("Wed, 12 Jun 2024 14:00:00 +0900", False),
+        ("Wed, 12 Jun 2024 00:00:00 GMT", False),
+    ],
+)
+def test_read_date_tells_a_date_without_a_time_of_day(value: str, date_only: bool) -> None:
+    dated = read_date(value)
+    assert dated is not None
+    assert dated.date_only is date_only
+    assert dated.when == parse_date(value)
+    if date_only:
+        assert dated.when == datetime(dated.when.year, dated.when.month, dated.when.day, tzinfo=KST)
+
+
+def test_a_date_only_rfc822_that_does_not_exist_is_none() -> None:
+    assert read_date("Sat, 31 Feb 2024") is None
+    assert read_date("Wed, 12 Foo 2024") is None
+
+
+def test_a_date_only_clamped_to_now_has_nows_time() -> None:
+    now = datetime(2024, 6, 12, 14, 0, tzinfo=KST)
+    assert read_date("2099-01-01", now=now) == Dated(now, False)
+
+
+def test_find_dated_in_text_says_whether_the_date_has_a_time() -> None:
+    assert find_dated_in_text("메디온뉴스 | 2025년 12월 30일 (화) | 홍길동 기자") == Dated(
+        datetime(2025, 12, 30, tzinfo=KST), True
+    )
+    timed = find_dated_in_text("2024.06.12 | 입력 2024.06.12 14:05 | 수정 2024.06.13")
+    assert timed == Dated(datetime(2024, 6, 12, 14, 5, tzinfo=KST), False)
+    assert find_dated_in_text("날짜 없는 글") is None

@@ -17,6 +17,7 @@ from digest.extract import (
     clean_text,
     decode_html,
     extract_article,
+    find_subtitle,
     strip_furniture_lines,
     summarize,
 )
@@ -476,3 +477,116 @@ def test_a_programme_header_and_a_portal_credit_or_programme_tag_are_not_text() 
     # An article's own sub-heading and a closing sentence in brackets are text.
     kept = "■ 주요 내용은 무엇인가\n정부는 돌봄로봇 실증을 시작한다고 밝혔다.\n[관계자는 계획을 설명했다. 자세한 내용은 추후 공개된다]"
     assert clean_text(kept) == kept
+
+
+# --------------------------------------------------------------------------- subtitles, dates without a time
+
+
+@pytest.mark.parametrize(
+    ("page", "subtitle"),
+    [
+        # Newsis style: the subtitles, then `[세종=outlet]홍길동 기자 =` glued to the last of them
+        (
+            "glued_byline_subtitles.html",
+            "복지부, 요양원 12곳에 돌봄 로봇 보급\n야간 낙상 감지·말벗 기능 함께 시험",
+        ),
+        # Yonhap style: subtitle headings, then a lead opening with `(세종=outlet) 김지현 기자 =`
+        (
+            "wire_subtitles.html",
+            '의원·보건소 120곳 참여…만성질환자 화상 상담\n복지부 "의사-의사 협진부터 단계적으로"',
+        ),
+    ],
+)
+def test_subtitles_before_a_dateline_byline_are_the_articles_subtitle(page: str, subtitle: str) -> None:
+    article = extract_article(load(page), URL)
+    assert article.subtitle == subtitle
+    assert "기자" not in article.subtitle and "=" not in article.subtitle
+    assert summarize(article.text).split("\n")[0] not in article.subtitle  # the summary is the lead's
+
+
+def test_the_yonhap_style_page_text_summary_and_author_are_as_without_subtitles() -> None:
+    article = extract_article(load("wire_subtitles.html"), URL)
+    assert article.author == "김지현 기자"
+    assert article.published == datetime(2024, 6, 12, 10, 5, tzinfo=KST) and not article.date_only
+    assert summarize(article.text).startswith("동네 의원과 보건소가 상급병원 전문의와")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [p for p in GOLDEN if p.name not in ("glued_byline_subtitles.html", "wire_subtitles.html")],
+    ids=lambda p: p.stem,
+)
+def test_pages_without_subtitles_have_none(page: Path) -> None:
+    assert extract_article(decode_html(page.read_bytes()), URL).subtitle == ""
+
+
+@pytest.mark.parametrize(
+    ("head", "subtitle"),
+    [
+        (
+            "기사내용 요약요양원 12곳 로봇 실증 착수",
+            "요양원 12곳 로봇 실증 착수",
+        ),  # the wire's box label goes
+        ("요양원에서 시연 중인 돌봄 로봇. 사진=헬스온뉴스 제공", ""),  # a caption
+        ("홍길동 헬스온뉴스 복지부 차장", ""),  # a columnist's signature
+        ("ⓒ연합통신", ""),  # a credit
+    ],
+    ids=["summary-box", "caption", "columnist", "credit"],
+)
+def test_what_a_glued_byline_follows_is_a_subtitle_only_when_it_reads_as_one(
+    head: str, subtitle: str
+) -> None:
+    lead = "보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다고 12일 밝혔다."
+    assert find_subtitle([f"{head}[세종=헬스온뉴스] 홍길동 기자 = {lead}"]) == subtitle
+
+
+def test_without_a_dateline_byline_nothing_is_a_subtitle() -> None:
+    lead = "보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다고 12일 밝혔다."
+    assert find_subtitle(["짧은 첫 줄", lead]) == ""
+    assert find_subtitle(["[CBS 김현정의 뉴스쇼]", f"(서울=연합통신) 홍길동 기자 = {lead}"]) == ""
+    assert (
+        find_subtitle(
+            ["요양원 돌봄 로봇 실증", "둘째 부제", f"(서울=연합통신) 홍길동 기자 = {lead}"],
+            title="요양원 돌봄 로봇 실증",
+        )
+        == "둘째 부제"
+    )
+    assert find_subtitle([lead * 20]) == ""
+
+
+def test_a_feeds_own_content_keeps_its_subtitles() -> None:
+    html = (
+        "<p>중소 요양원도 로봇 도입 쉬워진다</p><p>삼성전자, 돌봄 로봇 임대료 모두 지원[서울=헬스온뉴스]홍길동 기자 = "
+        "삼성전자가 요양원 돌봄 로봇 임대료를 지원한다고 12일 밝혔다. 올해 50곳이 대상이다.</p>"
+        "<p>지원 신청은 다음 달부터 받는다. 대상은 100병상 이하 요양원이다.</p>"
+    )
+    article = clean_content(html, URL)
+    assert article.subtitle == "중소 요양원도 로봇 도입 쉬워진다\n삼성전자, 돌봄 로봇 임대료 모두 지원"
+    assert article.text.startswith(
+        "중소 요양원도 로봇 도입 쉬워진다\n\n삼성전자, 돌봄 로봇 임대료 모두 지원\n\n삼성전자가"
+    )
+
+
+def test_a_page_date_without_a_time_says_so_and_a_full_time_on_that_date_wins() -> None:
+    body = "<p>" + "보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다고 12일 밝혔다. " * 6 + "</p>"
+
+    def page(meta: str, dateline: str) -> str:
+        return (
+            f"<html><head><title>돌봄 로봇 실증</title>{meta}</head><body><div id='article'>"
+            f"<div class='date'>{dateline}</div>{body}</div></body></html>"
+        )
+
+    only = extract_article(page("", "2025년 12월 30일 (화)"), URL)
+    assert only.published == datetime(2025, 12, 30, tzinfo=KST) and only.date_only
+    meta_day = '<meta property="article:published_time" content="2024-06-12">'
+    timed = extract_article(page(meta_day, "입력 2024.06.12 14:05"), URL)
+    assert timed.published == datetime(2024, 6, 12, 14, 5, tzinfo=KST) and not timed.date_only
+    other_day = extract_article(page(meta_day, "입력 2024.06.11 14:05"), URL)
+    assert other_day.published == datetime(2024, 6, 12, tzinfo=KST) and other_day.date_only
+    full = extract_article(
+        page('<meta property="article:published_time" content="2024-06-12T09:00:00+09:00">', "2024.06.12"),
+        URL,
+    )
+    assert full.published == datetime(2024, 6, 12, 9, 0, tzinfo=KST) and not full.date_only
+    assert extract_article(load("gov_press_release.html"), URL).date_only
+    assert not extract_article(load("ndsoft_article.html"), URL).date_only

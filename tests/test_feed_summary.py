@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from digest.collect import _feed_summary
+from digest.extract import find_subtitle
 
 LEAD = "보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다고 12일 밝혔다."
 
@@ -85,3 +86,20 @@ def test_a_plain_description_is_shown_as_written() -> None:
     description = f"{LEAD} 로봇은 밤사이 낙상을 감지한다.\n내년에 대상을 늘린다."
     assert _feed_summary(description) == description
     assert _feed_summary("") == ""
+
+
+@pytest.mark.parametrize(
+    ("head", "subtitle"),
+    [
+        ("요양원 12곳 로봇 실증 착수", "요양원 12곳 로봇 실증 착수"),
+        ("기사내용 요약요양원 12곳 로봇 실증 착수", "요양원 12곳 로봇 실증 착수"),
+        ("요양원에서 시연 중인 돌봄 로봇. 사진=헬스온뉴스 제공", ""),
+        ("홍길동 헬스온뉴스 복지부 차장", ""),
+    ],
+    ids=["subtitle", "summary-box", "caption", "columnist"],
+)
+def test_a_descriptions_subtitle_is_kept_apart_and_the_summary_is_as_before(head: str, subtitle: str) -> None:
+    description = f"{head}[세종=헬스온뉴스] 홍길동 기자 = {LEAD}"
+    assert find_subtitle([description]) == subtitle
+    assert _feed_summary(description) == LEAD
+    assert find_subtitle([LEAD]) == ""

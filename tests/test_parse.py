@@ -243,3 +243,35 @@ def test_a_json_feed_link_with_broken_ipv6_brackets_is_skipped_not_a_traceback()
     feed = parse_feed(body, FEED_URL, "application/feed+json")
     assert [e.url for e in feed.entries] == ["http://x.kr/2"]
     assert feed.warnings == ("entry without a usable link skipped: '깨진 주소'",)
+
+
+def test_an_entry_dated_without_a_time_of_day_says_so() -> None:
+    rss = b"""<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>http://news.example.kr/a</link><pubDate>2024-06-12</pubDate></item>
+<item><title>b</title><link>http://news.example.kr/b</link><pubDate>Wed, 12 Jun 2024</pubDate></item>
+<item><title>c</title><link>http://news.example.kr/c</link><pubDate>Wed, 12 Jun 2024 14:00:00 +0900</pubDate></item>
+<item><title>d</title><link>http://news.example.kr/d</link><pubDate>2024-06-12T00:00:00+09:00</pubDate></item>
+<item><title>e</title><link>http://news.example.kr/e</link></item>
+</channel></rss>"""
+    entries = parse_feed(rss, FEED_URL, "application/rss+xml").entries
+    assert [e.date_only for e in entries] == [True, True, False, False, False]
+    seoul = ZoneInfo("Asia/Seoul")
+    assert entries[0].published == entries[1].published == datetime(2024, 6, 12, tzinfo=seoul)
+    assert entries[4].published is None
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+<entry><title>a</title><link href="http://news.example.kr/a"/><id>a</id><updated>2024.06.12</updated></entry>
+<entry><title>b</title><link href="http://news.example.kr/b"/><id>b</id><updated>2024-06-12T09:00:00+09:00</updated></entry>
+</feed>"""
+    assert [e.date_only for e in parse_feed(atom, FEED_URL, "application/atom+xml").entries] == [True, False]
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "t",
+        "items": [
+            {"id": "a", "url": "http://news.example.kr/a", "date_published": "2025년 12월 30일 (화)"},
+            {"id": "b", "url": "http://news.example.kr/b", "date_published": "2024-06-12T09:00:00+09:00"},
+        ],
+    }
+    body = json.dumps(doc, ensure_ascii=False).encode()
+    json_entries = parse_feed(body, FEED_URL, "application/feed+json").entries
+    assert [e.date_only for e in json_entries] == [True, False]
+    assert json_entries[0].published == datetime(2025, 12, 30, tzinfo=seoul)

@@ -450,3 +450,93 @@ def test_a_story_of_several_items_lists_every_item(one_and_many: dict[str, str],
             assert re.search(rf'<span class="chip"[^>]*>{outlet}</span>', text), outlet
     else:
         assert "보도: 청년의사 외 2곳" in text, name
+
+
+# --------------------------------------------------------------------------- dates only, subtitles
+
+
+def _dated_and_subtitled() -> Digest:
+    """The robot story of three, its items given a date only (another year, too) and subtitles."""
+    digest = _one_and_many()
+    section = digest.sections[0]
+    robot, single = section.stories
+    first, second, third = robot.items
+    items = (
+        dataclasses.replace(first, subtitle="낙상 감지·투약 알림 6개월 시범\n내년 확대 여부 결정"),
+        dataclasses.replace(second, published=datetime(2024, 6, 12, tzinfo=KST), date_only=True),
+        dataclasses.replace(third, published=datetime(2023, 6, 12, tzinfo=KST), date_only=True),
+    )
+    weather = dataclasses.replace(single.items[0], subtitle="질병청 감시체계 가동")
+    stories = (dataclasses.replace(robot, items=items), dataclasses.replace(single, items=(weather,)))
+    return dataclasses.replace(digest, sections=(dataclasses.replace(section, stories=stories),))
+
+
+@pytest.fixture(scope="module")
+def dated() -> dict[str, str]:
+    return render_all(_dated_and_subtitled(), _settings(), make_environment())
+
+
+@pytest.mark.parametrize("name", ["digest.md", "email.txt", "email.html", "index.html"])
+def test_an_item_dated_without_a_time_shows_its_date_never_midnight(dated: dict[str, str], name: str) -> None:
+    text = dated[name]
+    assert "00:00" not in text, name
+    assert re.search(r"메디게이트뉴스(?: · |</span>)?(?:<br>)?[^\n]*6월 12일(?![\d ]*\d:)", text), name
+    assert "2023년 6월 12일" in text, name  # another year: its year too
+    assert "09:30 KST" in text, name  # the items with a time keep it
+
+
+def test_digest_json_says_which_times_are_unknown_and_reads_it_back(dated: dict[str, str]) -> None:
+    doc = json.loads(dated["digest.json"])
+    items = doc["themes"][0]["stories"][0]["items"]
+    assert [i.get("time_known", True) for i in items] == [True, False, False]
+    assert list(items[1])[:5] == ["url", "title", "source", "published", "time_known"]
+    assert items[0]["subtitle"] == "낙상 감지·투약 알림 6개월 시범\n내년 확대 여부 결정"
+    assert "subtitle" not in items[1]
+    record = DigestRecord.from_json(dated["digest.json"])
+    read = record.themes[0].stories[0].items
+    assert [i.date_only for i in read] == [False, True, True]
+    assert read[0].subtitle.startswith("낙상 감지")
+    assert record.to_json() == dated["digest.json"]
+
+
+def test_subtitles_show_under_the_title(dated: dict[str, str]) -> None:
+    md = dated["digest.md"]
+    assert "### [장마 앞두고 온열질환 주의보](https://www.k-health.com/7)\n\n*질병청 감시체계 가동*\n\n" in md
+    assert re.search(
+        r"— 청년의사 · 09:30 KST  \n  \*낙상 감지·투약 알림 6개월 시범 · 내년 확대 여부 결정\*\n", md
+    )
+    text = dated["email.txt"]
+    assert "1-2. 장마 앞두고 온열질환 주의보\n  질병청 감시체계 가동\n" in text
+    assert (
+        "시범 운영\n    낙상 감지·투약 알림 6개월 시범 · 내년 확대 여부 결정\n    청년의사 · 09:30 KST"
+        in text
+    )
+    html = dated["email.html"]
+    assert re.search(r'<p class="subtitle"[^>]*>질병청 감시체계 가동</p>', html)
+    assert re.search(
+        r'<span class="item-sub"[^>]*>낙상 감지·투약 알림 6개월 시범 · 내년 확대 여부 결정</span>', html
+    )
+    page = dated["index.html"]
+    assert "<em>질병청 감시체계 가동</em>" in page
+    assert "<br>\n<em>낙상 감지·투약 알림 6개월 시범 · 내년 확대 여부 결정</em>" in page
+
+
+def test_a_subtitle_is_feed_text_made_inert() -> None:
+    digest = _dated_and_subtitled()
+    section = digest.sections[0]
+    single = section.stories[1]
+    evil = dataclasses.replace(
+        single.items[0], subtitle="<script>alert(1)</script> *굵게* [x](javascript:alert(1))"
+    )
+    story = dataclasses.replace(single, items=(evil,))
+    digest = dataclasses.replace(
+        digest, sections=(dataclasses.replace(section, stories=(section.stories[0], story)),)
+    )
+    out = render_all(digest, _settings(), make_environment())
+    for name in ("email.html", "index.html"):
+        tags = _Tags(out[name]).tags
+        assert "script" not in {tag for tag, _ in tags}, name
+        hrefs = [value or "" for _, attrs in tags for key, value in attrs if key == "href"]
+        assert not [h for h in hrefs if "javascript" in h], name
+        assert "&lt;script&gt;" in out[name], name  # the subtitle is still there, as text
+    assert r"\[x\](javascript:alert(1))" in out["digest.md"] and r"\*굵게\*" in out["digest.md"]

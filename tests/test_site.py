@@ -576,3 +576,55 @@ def test_feed_reads_cleanly_in_a_feed_reader(site: Path, demo_out: Path) -> None
     assert parsed.version == "atom10"
     assert len(parsed.entries) == len(DATES)
     assert all(e.get("id") and e.get("updated") and e.get("link") for e in parsed.entries)
+
+
+def test_a_date_only_item_shows_its_date_and_subtitles_show_under_titles(tmp_path: Path) -> None:
+    def item(url: str, source: str, published: str, **more: Any) -> dict[str, Any]:
+        return {
+            "url": url,
+            "title": f"{source} 기사",
+            "source": source,
+            "published": published,
+            "summary": "",
+        } | more
+
+    one = _story("s1", "돌봄 로봇 실증", "https://a.example/1", outlets=["가"])
+    one["items"] = [
+        item(
+            "https://a.example/1",
+            "가",
+            "2024-06-12T00:00:00+09:00",
+            time_known=False,
+            subtitle="부제 하나\n부제 둘",
+        )
+    ]
+    many = _story("s2", "원격 협진 확대", "https://a.example/2", outlets=["나", "다", "라"])
+    many["items"] = [
+        item("https://a.example/2", "나", "2024-06-13T10:05:00+09:00", subtitle="의원 120곳 참여"),
+        item("https://a.example/3", "다", "2023-06-12T00:00:00+09:00", time_known=False),
+        item("https://a.example/4", "라", "2024-06-13T00:00:00+09:00"),  # midnight, a real time
+    ]
+    day = {
+        "date": "2024-06-13",
+        "generated_at": "2024-06-13T18:00:00+09:00",
+        "title": "x",
+        "timezone": "Asia/Seoul",
+        "themes": [{"id": "ai_demos", "title": "의료 AI", "title_en": "", "stories": [one, many]}],
+    }
+    out = tmp_path / "out" / "2024-06-13"
+    out.mkdir(parents=True)
+    (out / "digest.json").write_text(json.dumps(day, ensure_ascii=False), encoding="utf-8")
+    publish(tmp_path / "out", tmp_path / "site", TITLE)
+    html = (tmp_path / "site" / "2024-06-13" / "index.html").read_text("utf-8")
+    assert '<time class="when" datetime="2024-06-12">6월 12일</time>' in html  # a single-item story
+    assert '<time class="when" datetime="2023-06-12">2023년 6월 12일</time>' in html  # another year
+    assert '<time class="when" datetime="2024-06-13T00:00:00+09:00">00:00</time>' in html  # given: shown
+    assert html.count(">00:00<") == 1
+    assert (
+        '<h3 class="story-title"><a href="https://a.example/1">돌봄 로봇 실증</a></h3>\n<p class="subtitle">부제 하나 · 부제 둘</p>'
+        in html
+    )
+    assert '<span class="item-subtitle">의원 120곳 참여</span></li>' in html
+    assert html.count('class="subtitle"') == 1, (
+        "a story of several shows its items' subtitles, not one of its own"
+    )

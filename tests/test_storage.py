@@ -341,3 +341,51 @@ def test_a_version_1_state_is_migrated_in_place(tmp_path: Path) -> None:
         store.add_items([replace(new_item(2), morphs=(("실증", "NNG"), ("ai", "SL")))], NOW)
         fresh = store.item_by_url("http://127.0.0.1/n/2")
         assert fresh is not None and fresh.morphs == (("실증", "NNG"), ("ai", "SL"))
+
+
+def test_a_version_3_state_is_migrated_and_keeps_its_items(tmp_path: Path) -> None:
+    from digest.storage import MIGRATIONS
+
+    path = tmp_path / "v3.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version in (1, 2, 3):
+        MIGRATIONS[version](db)
+    db.execute("PRAGMA user_version = 3")
+    db.execute(
+        "INSERT INTO items (source, url, canonical_url, title, published, first_seen, content_hash) "
+        "VALUES ('s', 'http://x/1', 'http://x/1', '옛 기사', '2024-06-12T00:00:00+09:00', "
+        "'2024-06-12T09:00:00+09:00', 'h')"
+    )
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == SCHEMA_VERSION == 4
+        old = store.item_by_url("http://x/1")
+        assert old is not None and old.title == "옛 기사"
+        assert not old.date_only and old.subtitle == "", "an item stored before v4: a full time, no subtitle"
+    columns = {r[1]: r for r in sqlite3.connect(path).execute("PRAGMA table_info(items)")}
+    assert columns["date_only"][4] == "0" and columns["subtitle"][4] == "''"
+
+
+def test_a_date_only_item_and_its_subtitle_are_stored_and_completed(tmp_path: Path) -> None:
+    day = datetime(2024, 6, 12, tzinfo=KST)
+    with Store(tmp_path / "s.sqlite") as store:
+        first = replace(new_item(1, day), date_only=True, subtitle="부제 하나\n부제 둘")
+        waiting = replace(new_item(2, day), date_only=True, extract_status="deferred")
+        store.add_items([first, waiting, new_item(3)], NOW)
+        one = store.item_by_url(first.canonical_url)
+        assert one is not None and one.date_only and one.subtitle == "부제 하나\n부제 둘"
+        assert one.published == day
+        three = store.item_by_url(new_item(3).canonical_url)
+        assert three is not None and not three.date_only and three.subtitle == ""
+        # The page fetched later gives a full time and subtitles: the deferred item takes them.
+        timed = replace(
+            waiting,
+            published=day + timedelta(hours=14),
+            date_only=False,
+            subtitle="부제",
+            extract_status="ok",
+        )
+        assert store.complete(timed)
+        two = store.item_by_url(waiting.canonical_url)
+        assert two is not None and not two.date_only and two.subtitle == "부제"
+        assert two.published == day + timedelta(hours=14)

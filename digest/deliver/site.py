@@ -40,7 +40,7 @@ from digest.digestjson import (
 )
 from digest.errors import DeliveryError
 from digest.fsutil import atomic_write
-from digest.render import anchor, http_url, ko_day, make_environment, oneline
+from digest.render import anchor, date_label, http_url, ko_day, make_environment, oneline, subtitle_line
 
 __all__ = ["publish"]
 
@@ -62,8 +62,9 @@ class SiteItem:
     title: str
     href: str  # "" unless an http(s) URL
     source: str
-    when: str  # "10:20", or "6월 12일 10:20" when not on the digest's day
-    when_iso: str
+    when: str  # "10:20", or "6월 12일 10:20" when not on the digest's day; "6월 12일" for a date only
+    when_iso: str  # "2024-06-12T10:20:00+09:00"; "2024-06-12" for a date only
+    subtitle: str = ""  # the subtitles as one line ("부제 하나 · 부제 둘"), "" when none
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class SiteStory:
     outlets: tuple[str, ...]
     items: tuple[SiteItem, ...]
     earlier: tuple[SiteEarlier, ...]
+    english: str = ""  # "Korea Herald, Yonhap": the outlets that covered it in English
 
     @property
     def also(self) -> int:
@@ -275,17 +277,24 @@ def _story(story: StoryRecord, zone: tzinfo, day: date) -> SiteStory:
         outlets=outlets,
         items=items,
         earlier=tuple(_earlier(e) for e in story.earlier),
+        english=", ".join(o for o in (_text(x) for x in story.english_outlets) if o),
     )
 
 
 def _item(item: ItemRecord, zone: tzinfo, day: date) -> SiteItem:
     moment = _local(item.published, zone)
+    if item.published is not None and item.date_only:  # the date as written, no time shown
+        when, when_iso = date_label(item.published, day), item.published.date().isoformat()
+    else:
+        when = _when(moment, day) if moment else ""
+        when_iso = moment.isoformat(timespec="seconds") if moment else ""
     return SiteItem(
         title=_text(item.title),
         href=_href(item.url),
         source=_text(item.source),
-        when=_when(moment, day) if moment else "",
-        when_iso=moment.isoformat(timespec="seconds") if moment else "",
+        when=when,
+        when_iso=when_iso,
+        subtitle=subtitle_line(_clean(item.subtitle)),
     )
 
 

@@ -29,6 +29,7 @@ from .failures import _DEEP_NESTING, _check_trustworthy, _garbage
 from .fallback import _trafilatura_text, require_fallback
 from .furniture import _furniture_ids, _prune, clean_text, strip_furniture_lines
 from .metadata import _author, _json_ld, _metas, _published, _title
+from .subtitle import find_subtitle
 from .summary import lead_text, summarize
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "clean_text",
     "decode_html",
     "extract_article",
+    "find_subtitle",
     "lead_text",
     "require_fallback",
     "strip_furniture_lines",
@@ -64,29 +66,46 @@ def extract_article(html: str, url: str) -> Article:
     title = _title(tree, metas, ld)
     _prune(tree)
     walk, body = _analyse(tree, url)
-    paragraphs, reporter = _clean_with_reporter(body.paragraphs, title) if body is not None else ([], None)
+    source = list(body.paragraphs) if body is not None else []  # the lines the text is made of
+    paragraphs, reporter = _clean_with_reporter(source, title) if body is not None else ([], None)
     ld_body = ld.get("articleBody")
     if isinstance(ld_body, str) and len(ld_body) > 1.5 * len("".join(paragraphs)) + 100:
         # A JavaScript-rendered page often still ships the body in its schema.org data.
-        paragraphs = _clean_paragraphs(strip_furniture_lines(ld_body).split("\n"), title)
+        source = strip_furniture_lines(ld_body).split("\n")
+        paragraphs = _clean_paragraphs(source, title)
     share = body.good / body.total_good if body is not None and body.total_good else 0.0
     if share < 0.5 or (len("".join(paragraphs)) < 200 and share < 0.9):
         # Unsure: the container holds little of the page's prose, or is short and not alone. Ask trafilatura.
-        fallback = _clean_paragraphs(strip_furniture_lines(_trafilatura_text(html)).split("\n"), title)
+        lines = strip_furniture_lines(_trafilatura_text(html)).split("\n")
+        fallback = _clean_paragraphs(lines, title)
         if len("".join(fallback)) > 1.5 * len("".join(paragraphs)):
-            paragraphs = fallback
+            source, paragraphs = lines, fallback
     text = "\n\n".join(paragraphs)
     segments = walk.segments
     _check_trustworthy(text, [s.text for s in segments], title, url)
     # Dates and bylines sit just before or after the body: look there, not in sidebars.
     end = min(len(segments), (body.last if body is not None and body.last >= 0 else len(segments)) + 12)
     near = [s.text for s in segments[:end]]
+    published = _published(tree, metas, ld, "\n".join(near))
     return Article(
         text=text,
         title=title,
-        published=_published(tree, metas, ld, "\n".join(near)),
+        published=published.when if published is not None else None,
         author=_author(metas, ld, near) or reporter,
+        date_only=published is not None and published.date_only,
+        subtitle=_subtitle_in(source, paragraphs, title),
     )
+
+
+def _subtitle_in(source: list[str], paragraphs: list[str], title: str | None) -> str:
+    """The subtitles of the lines the text was made of, if the text kept them (as its paragraphs)."""
+    subtitle = find_subtitle(source, title)
+    kept = {" ".join(p.split()) for p in paragraphs[:_SUBTITLE_PARAGRAPHS]}
+    lines = subtitle.split("\n") if subtitle else []
+    return subtitle if lines and all(" ".join(x.split()) in kept for x in lines) else ""
+
+
+_SUBTITLE_PARAGRAPHS = 8  # subtitles open the text: they are among its first paragraphs
 
 
 _HAS_BLOCKS = re.compile(r"<(?:p|br|div|li|h[1-6]|table|blockquote|section|article)\b", re.IGNORECASE)
@@ -116,4 +135,8 @@ def clean_content(html: str, url: str) -> Article:
         if s.furniture == 0 and not (s.link > 0.6 * len(s.text) and len(s.text) < 200)
     ]
     paragraphs, reporter = _clean_with_reporter(raw, None)
-    return Article(text="\n\n".join(paragraphs), author=_author({}, {}, raw[-3:]) or reporter)
+    return Article(
+        text="\n\n".join(paragraphs),
+        author=_author({}, {}, raw[-3:]) or reporter,
+        subtitle=_subtitle_in(raw, paragraphs, None),
+    )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser
 
-from digest.dates import find_date_in_text, parse_date
+from digest.dates import Dated, find_dated_in_text, read_date
 
 from .furniture import _STRONG_FURNITURE, _is_furniture_line
 
@@ -93,7 +92,10 @@ def _title(tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, object])
 
 def _published(
     tree: LexborHTMLParser, metas: dict[str, str], ld: dict[str, object], page_text: str
-) -> datetime | None:
+) -> Dated | None:
+    """The page's publication date: the first of its meta tags, JSON-LD and `<time datetime>`
+    that parses, else the one its text shows. A date without a time of day gives way to a later
+    candidate (or the text's date) that has one on the same date: the full time wins."""
     candidates: list[str] = []
     value = _meta(
         metas,
@@ -115,11 +117,19 @@ def _published(
     node = tree.css_first("time[datetime]")
     if node is not None:
         candidates.append(node.attributes.get("datetime") or "")
-    for candidate in candidates:
-        parsed = parse_date(candidate)
-        if parsed is not None:
-            return parsed
-    return find_date_in_text(page_text)
+    found = [d for d in (read_date(c) for c in candidates) if d is not None]
+    if not found or found[0].date_only:
+        in_text = find_dated_in_text(page_text)
+        if in_text is not None:
+            found.append(in_text)
+    if not found:
+        return None
+    first = found[0]
+    if first.date_only:
+        day = first.when.date()
+        timed = (d for d in found if not d.date_only and d.when.astimezone(first.when.tzinfo).date() == day)
+        return next(timed, first)
+    return first
 
 
 _AUTHOR_IN_TEXT = re.compile(

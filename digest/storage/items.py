@@ -88,8 +88,9 @@ class ItemsMixin(StoreBase):
                 cur = db.execute(
                     """
                     INSERT INTO items (source, url, canonical_url, guid, title, summary, text, author,
-                                       published, first_seen, content_hash, extract_status, morphs, backlog)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       published, first_seen, content_hash, extract_status, morphs, backlog,
+                                       date_only, subtitle)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(canonical_url) DO NOTHING
                     """,
                     (
@@ -107,6 +108,8 @@ class ItemsMixin(StoreBase):
                         it.extract_status,
                         json.dumps([list(m) for m in it.morphs], ensure_ascii=False),
                         int(it.backlog),
+                        int(it.date_only),
+                        it.subtitle,
                     ),
                 )
                 added += cur.rowcount
@@ -131,7 +134,8 @@ class ItemsMixin(StoreBase):
             cur = db.execute(
                 """
                 UPDATE items SET title = ?, summary = ?, text = ?, author = ?, published = ?,
-                                 content_hash = ?, extract_status = ?, morphs = ?
+                                 content_hash = ?, extract_status = ?, morphs = ?, date_only = ?,
+                                 subtitle = ?
                 WHERE canonical_url = ? AND extract_status = 'deferred' AND issued_on IS NULL
                 """,
                 (
@@ -143,6 +147,8 @@ class ItemsMixin(StoreBase):
                     item.content_hash,
                     item.extract_status,
                     json.dumps([list(m) for m in item.morphs], ensure_ascii=False),
+                    int(item.date_only),
+                    item.subtitle,
                     item.canonical_url,
                 ),
             )

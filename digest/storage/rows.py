@@ -35,6 +35,8 @@ def _item(r: sqlite3.Row) -> Item:
         issued_on=date.fromisoformat(r["issued_on"]) if r["issued_on"] else None,
         morphs=tuple((str(f), str(t)) for f, t in json.loads(r["morphs"] or "[]")),
         backlog=bool(r["backlog"]),
+        date_only=bool(r["date_only"]),
+        subtitle=r["subtitle"] or "",
     )
 
 

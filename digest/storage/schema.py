@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x44475354  # "DGST": marks the file as a digest state
 # Tables every digest state has had since version 1: a file that has them (and no application id)
 # was written by a digest older than the id.
@@ -142,8 +142,21 @@ def _migrate_to_3(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_4(db: sqlite3.Connection) -> None:
+    # An item's date given without a time of day (1: `published` is midnight local time of that
+    # date), and its subtitles (부제), one per line.
+    _run_script(
+        db,
+        """
+        ALTER TABLE items ADD COLUMN date_only INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE items ADD COLUMN subtitle TEXT NOT NULL DEFAULT ''
+        """,
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
+    4: _migrate_to_4,
 }
