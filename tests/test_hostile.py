@@ -1,6 +1,6 @@
 """Hostile servers: each case is a source whose server trickles, lies, loops, bombs or floods,
 collected by a real `digest run` process beside one good source, with a bound on the run's wall
-time and on its peak memory (the child's maxrss, from `os.wait4`).
+time and on its peak memory (the child's VmHWM, polled while it runs; see `_peak_kb`).
 
 What a case must do: the run ends within the bound, prints no traceback, reports the hostile
 source in one line (refused with a reason, or collected with what it gave), and the good source's
@@ -442,7 +442,9 @@ def run_digest(folder: Path, sources: Path) -> Ran:
             stderr=subprocess.STDOUT,
         )
         deadline = started + 3 * WALL_S
+        peak_kb = 0
         while True:
+            peak_kb = max(peak_kb, _peak_kb(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -458,9 +460,23 @@ def run_digest(folder: Path, sources: Path) -> Ran:
         proc.returncode,
         log.read_text(encoding="utf-8"),
         time.monotonic() - started,
-        usage.ru_maxrss / 1024,
+        (peak_kb or usage.ru_maxrss) / 1024,
         digest,
     )
+
+
+def _peak_kb(pid: int) -> int:
+    """The child's peak resident memory since its exec (VmHWM), in KiB; 0 once it is gone.
+
+    Not `ru_maxrss` from `os.wait4`: Linux carries into it the high-water mark of the memory the
+    child had before exec — a copy of this test process, which grows by hundreds of MB as the
+    suite loads the analyser — so a late test would measure the suite, not the run."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) if found else 0
 
 
 def _urls(digest: dict[str, object] | None) -> set[str]:
