@@ -69,6 +69,8 @@ def pages(corpus: Path) -> list[dict[str, object]]:
                 and summary[:20] in first_line,
                 "author": article.author,
                 "date": article.published.isoformat() if article.published else None,
+                "date_only": article.date_only,
+                "subtitle": article.subtitle.replace("\n", " · ")[:60],
                 "summary": summary[:80],
             }
         )
@@ -128,12 +130,13 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
         return 0
-    print("| page | furniture in text | summary from the lead | author | date |")
-    print("|---|---|---|---|---|")
+    print("| page | furniture in text | summary from the lead | author | date | subtitle |")
+    print("|---|---|---|---|---|---|")
     for r in report["pages"]:
         leaks = ", ".join(r["furniture_in_text"]) or "none"  # type: ignore[arg-type]
         print(
-            f"| {r['page']} | {leaks} | {'yes' if r['summary_from_lead'] else 'NO'} | {r['author']} | {r['date']} |"
+            f"| {r['page']} | {leaks} | {'yes' if r['summary_from_lead'] else 'NO'} | {r['author']} "
+            f"| {r['date']}{' (date only)' if r['date_only'] else ''} | {r['subtitle'] or '—'} |"
         )
     print("\n| listing | links found | article URLs |")
     print("|---|---|---|")

@@ -95,8 +95,9 @@ def test_a_plain_description_is_shown_as_written() -> None:
         ("기사내용 요약요양원 12곳 로봇 실증 착수", "요양원 12곳 로봇 실증 착수"),
         ("요양원에서 시연 중인 돌봄 로봇. 사진=헬스온뉴스 제공", ""),
         ("홍길동 헬스온뉴스 복지부 차장", ""),
+        ("세종시청사", ""),  # a photo's one-word caption glued to the byline (a real feed does this)
     ],
-    ids=["subtitle", "summary-box", "caption", "columnist"],
+    ids=["subtitle", "summary-box", "caption", "columnist", "one-word caption"],
 )
 def test_a_descriptions_subtitle_is_kept_apart_and_the_summary_is_as_before(head: str, subtitle: str) -> None:
     description = f"{head}[세종=헬스온뉴스] 홍길동 기자 = {LEAD}"

@@ -6,7 +6,7 @@ before the lead that opens with one (`(서울=연합뉴스) 홍길동 기자 = �
 cuts the dateline away, and returns the subtitles one per line ("\\n" between them), or "" when the
 article has none. Without a dateline byline nothing is taken for a subtitle: a short opening line
 alone may be a programme header, a caption or a kicker. What is never a subtitle: the byline
-itself, a caption or credit (`사진=…`, `ⓒ…`), a sentence, a columnist's signature (`홍길동 … 차장`),
+itself, a caption or credit (`사진=…`, `ⓒ…`, one word), a sentence, a columnist's signature (`홍길동 … 차장`),
 the headline again, page furniture. Pure: what the article text and summary are does not change.
 """
 
@@ -73,8 +73,11 @@ def _before_lead_dateline(raw: list[str]) -> list[str]:
 
 
 def _is_subtitle(line: str) -> bool:
+    """A short phrase of two words or more: one word glued to a byline is a photo's caption
+    (`남양주시청사[남양주(경기)=데일리한국 이성환 기자]`), not a subtitle."""
     return (
         2 <= len(line) <= _MAX_CHARS
+        and " " in line.strip()
         and not _is_furniture_line(line)
         and not _PROSE.search(line)
         and not line.endswith(".")
