@@ -590,3 +590,22 @@ def test_a_page_date_without_a_time_says_so_and_a_full_time_on_that_date_wins() 
     assert full.published == datetime(2024, 6, 12, 9, 0, tzinfo=KST) and not full.date_only
     assert extract_article(load("gov_press_release.html"), URL).date_only
     assert not extract_article(load("ndsoft_article.html"), URL).date_only
+
+
+def test_a_broadcast_transcript_is_credited_to_its_programme() -> None:
+    turns = [
+        "우리 정치의 한 달 앞을 내다보는 시간입니다. 의원님 오셨습니다. 어서 오십시오.",
+        "◆ 박지원> 네, 왔습니다. 오늘이 이 코너의 마지막 출연이라고 들었습니다.",
+        "◇ 김현정> 그렇습니다. 오늘은 돌봄로봇 실증 예산 이야기부터 해 보겠습니다.",
+        "◆ 박지원> 내년 예산에서 돌봄로봇 보급 사업이 두 배로 늘어난다고 합니다.",
+        "◇ 김현정> 현장에서는 어떤 반응이 나오고 있습니까? 요양시설의 반응이 궁금합니다.",
+        "◆ 박지원> 요양시설 종사자들은 인력난을 덜 수 있다는 기대가 큽니다.",
+    ]
+    body = "".join(f"<p>{t}</p>" for t in ["■ 방송 : CBS 라디오 &lt;김현정의 뉴스쇼&gt; FM 98.1", *turns])
+    page = (
+        "<html><head><title>박지원 돌봄로봇 예산 두 배</title></head><body><article>"
+        f"<h1>박지원 돌봄로봇 예산 두 배</h1>{body}<p>[CBS 김현정의 뉴스쇼]</p></article></body></html>"
+    )
+    article = extract_article(page, URL)
+    assert article.author == "CBS 김현정의 뉴스쇼"
+    assert "[CBS 김현정의 뉴스쇼]" not in article.text

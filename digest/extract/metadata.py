@@ -154,7 +154,7 @@ def _author(metas: dict[str, str], ld: dict[str, object], lines: list[str]) -> s
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if line in _AUTHOR_LABELS and 2 <= len(following) <= 20 and not _is_furniture_line(following):
             return following
-        match = _AUTHOR_IN_TEXT.search(line)
+        match = _AUTHOR_IN_TEXT.search(line) or _PROGRAMME_CREDIT.match(line)
         if match:
             return match.group(1)
         for pattern in _AUTHOR_PATTERNS:
@@ -164,6 +164,10 @@ def _author(metas: dict[str, str], ld: dict[str, object], lines: list[str]) -> s
     return None
 
 
+# A broadcast transcript's credit, the programme that aired it: `[CBS 김현정의 뉴스쇼]`.
+_PROGRAMME_CREDIT = re.compile(
+    r"^\[((?:CBS|KBS|MBC|SBS|YTN|JTBC|TBS|EBS|MBN|BBS|PBC|OBS|TV조선|채널A|연합뉴스TV)\s[^\[\]]{2,25})\]$"
+)
 _AUTHOR_LABELS = frozenset({"작성인", "작성자", "글쓴이", "기자명", "글", "담당자"})
 # "by 원주정보맨", "편집국 | 기사입력 2024-…", "과학기술정보통신부 news@example.kr"
 _AUTHOR_PATTERNS = (
