@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from digest.collect import _feed_summary  # noqa: E402
 from digest.discover import find_article_links  # noqa: E402
-from digest.extract import decode_html, extract_article, summarize  # noqa: E402
+from digest.extract import decode_html, extract_article, find_subtitle, summarize  # noqa: E402
 from digest.parse import parse_feed  # noqa: E402
 
 PAGE_URLS = {
@@ -96,10 +96,12 @@ def feeds(corpus: Path) -> list[dict[str, object]]:
         dated = sorted((e.published for e in everything if e.published), reverse=True)
         cutoff = dated[min(len(dated), 200) - 1] if dated else None
         newest = sum(1 for e in kept if cutoff and e.published and e.published >= cutoff)
-        raw_bad = shown_bad = 0
+        raw_bad = shown_bad = emptied = subtitled = 0
         for entry in everything:
             raw = entry.summary
             shown = _feed_summary(raw)
+            emptied += bool(raw.strip()) and not shown
+            subtitled += bool(find_subtitle([raw], entry.title))
             raw_bad += bool(raw) and bool(SUMMARY_BAD_START.search(raw) or SUMMARY_BAD_END.search(raw))
             shown_bad += bool(shown) and bool(
                 SUMMARY_BAD_START.search(shown) or SUMMARY_BAD_END.search(shown) or LEAK.search(shown)
@@ -113,6 +115,8 @@ def feeds(corpus: Path) -> list[dict[str, object]]:
                 "newest_possible": min(len(kept), len(dated)),
                 "descriptions_with_byline": raw_bad,
                 "summaries_with_byline": shown_bad,
+                "descriptions_emptied": emptied,
+                "descriptions_with_subtitle": subtitled,
             }
         )
     return rows
@@ -158,6 +162,9 @@ def main() -> int:
         f"/{len(report['pages'])}; descriptions with a byline "
         f"{sum(int(r['descriptions_with_byline']) for r in feeds_)} → shown "  # type: ignore[call-overload]
         f"{sum(int(r['summaries_with_byline']) for r in feeds_)}"  # type: ignore[call-overload]
+        f"; entries {sum(int(r['entries']) for r in feeds_)}, with a description but no summary "  # type: ignore[call-overload]
+        f"{sum(int(r['descriptions_emptied']) for r in feeds_)}, "  # type: ignore[call-overload]
+        f"subtitles found in descriptions {sum(int(r['descriptions_with_subtitle']) for r in feeds_)}"  # type: ignore[call-overload]
     )
     return 0
 

@@ -26,7 +26,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from . import stories, themes, updates
-from .crosslingual import is_english
 from .learn import Model
 from .models import OTHER, Digest, Item, Settings, Story, ThemeSection
 
@@ -119,7 +118,7 @@ def build(
         if c.earlier:  # an update says what it adds
             known = [f"{it.title}\n{it.text or it.summary}" for it in c.earlier]
             summary = updates.what_is_new(rep.text, rep.summary, known)
-        english = {it.source for it in c.items if is_english(f"{it.title}\n{(it.text or it.summary)[:600]}")}
+        english = {it.source for it in c.items if it.id in c.english}
         korean = {it.source for it in c.items} - english
         story = Story(
             id=c.story_id,

@@ -188,9 +188,10 @@ def _glossary(value: object, where: str) -> tuple[GlossaryTerm, ...]:
         terms = parse_glossary(value, "glossary")
     except GlossaryError as exc:
         raise ConfigError(where, exc.key, exc.reason) from None
-    places = place_keys() | {t.korean[0] for t in terms if t.kind == "place"}
-    for t in terms:
-        if t.parent is not None and t.parent not in places:
+    parented = [t for t in terms if t.parent is not None]
+    places = place_keys() | {t.korean[0] for t in terms if t.kind == "place"} if parented else set()
+    for t in parented:
+        if t.parent not in places:
             key = f"glossary.{_SECTION[t.kind]}.{t.korean[0]}.in"
             raise ConfigError(where, key, f"{t.parent!r} is not a place of the glossary")
     return terms

@@ -42,6 +42,7 @@ __all__ = [
     "english_words",
     "fold",
     "is_english",
+    "korean_days",
     "romanise",
     "similarity",
 ]
@@ -270,8 +271,7 @@ def _korean(lead: str, morphs: Sequence[tuple[str, str]], gloss: Glossary) -> Co
         if len(key) >= MIN_KEY:
             ids.add(f"name:{key}")
     ids |= _korean_numbers(norm)
-    days = frozenset(int(d) for d in _DAY_KO.findall(norm))
-    return Concepts(frozenset(ids), days)
+    return Concepts(frozenset(ids), korean_days(norm))
 
 
 def _english(lead: str, gloss: Glossary) -> Concepts:
@@ -391,6 +391,11 @@ def english_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     names = {w[:-1] if w[:-1] in words else w for w in names}
     facts = frozenset(w for w in words if w in names or any(c.isdigit() for c in w))
     return frozenset(words), facts
+
+
+def korean_days(text: str) -> frozenset[int]:
+    """The days of the month a Korean lead names ("12일 오후", "14일 밝혔다"): the event's date."""
+    return frozenset(int(d) for d in _DAY_KO.findall(unicodedata.normalize("NFKC", text)))
 
 
 def english_days(text: str) -> frozenset[int]:

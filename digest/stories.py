@@ -16,7 +16,7 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,8 +46,6 @@ _SUFFIX_WORDS = (
     "했으며 된다 됐다 되는 이라고 라고 이며 에는 에도 으로는 로는 과의 와의 이나 나 들"
 )
 _SUFFIXES = sorted(_SUFFIX_WORDS.split(), key=len, reverse=True)
-# A day of the month in a lead ("12일 오후", "14일 밝혔다"): the event's date.
-_DAY = re.compile(r"(?<![0-9.])([1-9]|[12][0-9]|3[01])일(?![간째])")
 FACT_TAGS = frozenset({"NNP", "SN", "SL", "SH"})
 _FACT_TOKEN = re.compile(r"[0-9A-Za-z]")  # without the analyser: numbers and Latin names only
 FACT_DF = 5  # a name or number shared by more than max(FACT_DF, FACT_SHARE × n) items is generic
@@ -119,9 +117,10 @@ def features(
         words = frozenset(tokens(lead))
         facts = frozenset(t for t in words if _FACT_TOKEN.search(t))
     title_words = tuple(sorted(w for w in words if w in title_norm))
-    days = frozenset(int(d) for d in _DAY.findall(unicodedata.normalize("NFKC", body[:LEAD_CHARS])))
     if english:
         days = crosslingual.english_days(body[: crosslingual.ENGLISH_LEAD])
+    else:
+        days = crosslingual.korean_days(body[:LEAD_CHARS])
     progs = tuple(sorted(programmes(item.morphs, places or {}))) if item.morphs and not english else ()
     return Features(
         minhash(sh),
@@ -235,6 +234,7 @@ class Cluster:
     earlier: tuple[Item, ...]  # items of this story published by earlier digests
     story_id: str
     evidence: tuple[str, ...]
+    english: frozenset[int] = frozenset()  # the ids of its items written in English
 
 
 ALL_PAIRS_MAX = 400  # up to this many items every pair in the time window is compared
@@ -314,10 +314,11 @@ def cluster(
             if not current:
                 continue
             old = tuple(sorted((everything[i] for i in group if i < n_earlier), key=lambda it: it.id))
-            rep = representative(current)
+            english = frozenset(everything[i].id for i in group if i >= n_earlier and langs[i])
+            rep = representative(current, english)
             ordered = (rep, *sorted((it for it in current if it.id != rep.id), key=_item_order))
             sid = _stored_id(group, everything, n_earlier) or story_id_for(current)
-            out.append(Cluster(items=ordered, earlier=old, story_id=sid, evidence=tuple(evidence)))
+            out.append(Cluster(ordered, old, sid, tuple(evidence), english))
     out.sort(key=lambda c: min(it.id for it in c.items))
     return out
 
@@ -456,16 +457,13 @@ def _item_order(it: Item) -> tuple[datetime, str]:
     return (_time(it), it.canonical_url)
 
 
-def representative(items: Sequence[Item]) -> Item:
+def representative(items: Sequence[Item], english: Collection[int] = ()) -> Item:
     """The most complete original heads the story: the earliest item whose text is nearly as
     long as the longest (a reprint that adds a lead or a byline does not displace its original;
     a shortened reprint or a feed summary never heads). A Korean item heads a story that also
-    has English coverage: the digest is read in Korean."""
-    if len(items) > 1:
-        korean = [
-            it for it in items if not crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600])
-        ]
-        items = korean or items
+    has English coverage (`english`: the ids of the items in English): the digest is read in
+    Korean."""
+    items = [it for it in items if it.id not in english] or items
     longest = max(len(it.text or it.summary) for it in items)
     complete = [it for it in items if len(it.text or it.summary) >= 0.8 * longest]
     return min(complete, key=_item_order)

@@ -11,14 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .extract import summarize
+from .extract import sentences, summarize
 from .models import SUMMARY_CHARS
 
 __all__ = ["what_is_new"]
 
-# A sentence ends at a full stop after a Korean ending (…했다. …이다.) or at ?/! — the next one
-# starts after the spaces that follow.
-_SENTENCE_END = re.compile(r"(?<=[다요음함됨임니까][.!?])\s+|(?<=[.!?][\"'”’])\s+|\n+")
 _WORD = re.compile(r"[0-9A-Za-z가-힣][0-9A-Za-z가-힣.,%]*")
 _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"[^\d.]|\.$")
@@ -68,7 +65,7 @@ def what_is_new(text: str, summary: str, earlier: Iterable[str], max_chars: int 
     known = _known(w for old in earlier for w in _WORD.findall(old))
     if not known or not text:
         return summary
-    pieces = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    pieces = sentences(text.replace("\n", "\n\n"))  # a line is a paragraph
     for index, sentence in enumerate(pieces[:SCAN_SENTENCES]):
         words = set(_WORD.findall(sentence))
         new = [w for w in words if not _is_known(w, known)]

@@ -4,6 +4,7 @@ by its date, an update's summary saying what is new, and English coverage named 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -49,7 +50,7 @@ def ko(n: int, story: tuple[str, str], source: str, **kw: object) -> Item:
     return replace(base, morphs=analyse(f"{title}\n{text[:400]}").tokens)
 
 
-def build(settings: Settings, items: list[Item], earlier: list[Item] = ()) -> assemble.Assembled:  # type: ignore[assignment]
+def build(settings: Settings, items: list[Item], earlier: Sequence[Item] = ()) -> assemble.Assembled:
     now = NOON + timedelta(hours=6)
     return assemble.build(settings, items, list(earlier), NOON.date(), now, now)
 

@@ -30,7 +30,7 @@ from .fallback import _trafilatura_text, require_fallback
 from .furniture import _furniture_ids, _prune, clean_text, strip_furniture_lines
 from .metadata import _author, _json_ld, _metas, _published, _title
 from .subtitle import find_subtitle
-from .summary import lead_text, summarize
+from .summary import lead_text, sentences, summarize
 
 __all__ = [
     "clean_content",
@@ -40,6 +40,7 @@ __all__ = [
     "find_subtitle",
     "lead_text",
     "require_fallback",
+    "sentences",
     "strip_furniture_lines",
     "summarize",
 ]

@@ -52,7 +52,7 @@ _ABBREVIATIONS = frozenset(
 _OPEN_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》"}
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
     """Split Korean/English text into sentences without cutting 3.5%, Dr., U.S. or quotes."""
     out: list[str] = []
     start = 0
@@ -114,9 +114,9 @@ def summarize(text: str, max_chars: int = 300) -> str:
     sentence is skipped, and "" is the summary of text that has nothing else.
     """
     body = lead_text(text).replace("\n", "\n\n")
-    sentences = [s for s in _sentences(body) if not _is_furniture_line(s)]
-    for index, first in enumerate(sentences):
-        following = sentences[index + 1] if index + 1 < len(sentences) else ""
+    found = [s for s in sentences(body) if not _is_furniture_line(s)]
+    for index, first in enumerate(found):
+        following = found[index + 1] if index + 1 < len(found) else ""
         for candidate in _candidates(first, following, max_chars):
             if not _is_furniture_line(candidate):
                 return candidate
