@@ -9,7 +9,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import load_settings
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     ConfigError,
     DeliveryError,
@@ -19,8 +20,23 @@ from .errors import (
     ParseError,
     StorageError,
 )
-from .models import Digest, Item, Settings, Source, Story
-from .pipeline import RunReport, run
+
+if TYPE_CHECKING:
+    from .config import load_settings
+    from .models import Digest, Item, Settings, Source, Story
+    from .pipeline import RunReport, run
+
+# Imported when first used: `digest --help` must not load the pipeline (numpy, lxml, the analyser).
+_LAZY = {
+    "load_settings": "config",
+    "Digest": "models",
+    "Item": "models",
+    "Settings": "models",
+    "Source": "models",
+    "Story": "models",
+    "RunReport": "pipeline",
+    "run": "pipeline",
+}
 
 __all__ = [
     "ConfigError",
@@ -40,3 +56,12 @@ __all__ = [
     "load_settings",
     "run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'digest' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __name__), name)

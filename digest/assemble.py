@@ -10,7 +10,11 @@ The rule of a digest's life (`takes`):
 - an unsealed digest for D takes every item no digest has published yet, seen or published before
   the end of D — but not the backlog a source listed on its first collect (items published before
   the first-run window), unless a backfill reaches back to them;
-- stories beyond `max_stories_per_theme` stay unpublished and wait for the next digest.
+- every story a digest's items form is published by that digest: the first
+  `max_stories_per_theme` of a theme in full, the rest listed compactly under "더 보기"
+  (`ThemeSection.more`). Nothing waits for a later digest, so what a run assembles is what is
+  new since the last one, and a quiet day costs nothing (a story carried over would be clustered
+  and scored again every day, without bound).
 
 The order an editor gives it: within a theme, `themes.rank`; across themes, the day's lead story
 (`themes.importance`: breadth of coverage, theme score, freshness) comes first — its theme
@@ -25,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from . import stories, themes, updates
+from . import stories, themes, timing, updates
 from .learn import Model
 from .models import OTHER, Digest, Item, Settings, Story, ThemeSection
 
@@ -107,12 +111,14 @@ def build(
 ) -> Assembled:
     """The digest for `day` from the items it takes and the earlier digests' items (the context
     follow-ups join): stories, themes, ranking and the per-theme cut."""
-    clusters = stories.cluster(list(items), list(earlier), glossary=settings.glossary)
+    with timing.timed("cluster"):
+        clusters = stories.cluster(list(items), list(earlier), glossary=settings.glossary)
     by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
     for c in clusters:
-        placement = themes.place(
-            [*c.items, *c.earlier], settings.themes, settings.min_theme_score, model=model
-        )
+        with timing.timed("themes"):
+            placement = themes.place(
+                [*c.items, *c.earlier], settings.themes, settings.min_theme_score, model=model
+            )
         rep = c.items[0]
         summary = rep.summary
         if c.earlier:  # an update says what it adds
@@ -137,13 +143,15 @@ def build(
     for theme in settings.themes:
         ranked = themes.rank(by_theme.get(theme.id, []), now)
         shown = ranked[: settings.max_stories_per_theme]
-        consumed = ranked if theme.id == OTHER else shown
-        for s in consumed:
+        for s in ranked:
             for it in s.items:
                 story_of_item[it.id] = s.id
         if theme.id == OTHER and settings.other_position == "hidden":
             continue
-        sections.append(ThemeSection(theme.id, theme.title, theme.title_en, theme.description, tuple(shown)))
+        more = tuple(ranked[settings.max_stories_per_theme :])
+        sections.append(
+            ThemeSection(theme.id, theme.title, theme.title_en, theme.description, tuple(shown), more)
+        )
     lead = lead_story(sections, now)
     digest = Digest(
         date=day,

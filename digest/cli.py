@@ -18,15 +18,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from . import __version__, pipeline, queries, signals
-from .config import load_settings
+from . import __version__, signals, timing
 from .errors import BusyError, ConfigError, DigestError, InterruptedRun, UsageError, one_line
-from .lease import describe
-from .models import LeaseHolder, Settings, SourceReport
-from .progress import Progress, for_stream
+
+if TYPE_CHECKING:  # `digest --help` imports none of the pipeline (the analyser, numpy, lxml …)
+    from . import pipeline
+    from .models import LeaseHolder, Settings, SourceReport
+    from .progress import Progress
 
 DEFAULT_STATE = "digest-state.sqlite"
 DEFAULT_OUT = "out"
@@ -34,6 +35,18 @@ DEFAULT_WAIT = 300.0
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DELIVERY, EXIT_BUSY = 0, 1, 2, 3, 4
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+
+def load_settings(path: str | Path) -> Settings:
+    from .config import load_settings as load
+
+    return load(path)
+
+
+def for_stream(stream: Any) -> Progress:
+    from .progress import for_stream as make
+
+    return make(stream)
 
 
 def _date(value: str) -> date:
@@ -51,6 +64,13 @@ def _days(value: str) -> int:
     if not 1 <= n <= 365:
         raise argparse.ArgumentTypeError(f"must be between 1 and 365 days, not {n}")
     return n
+
+
+def _keep_days(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {value!r}") from None
 
 
 def _seconds(value: str) -> float:
@@ -144,6 +164,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(stat, out=False)
 
+    prn = sub.add_parser(
+        "prune", help="drop the texts of items published long ago (URLs, hashes and story ids stay)"
+    )
+    common(prn, out=False)
+    job(prn)
+    prn.add_argument(
+        "--keep",
+        type=_keep_days,
+        metavar="DAYS",
+        help="keep the texts of the last DAYS days (default: digest.keep_days of the configuration)",
+    )
+    prn.add_argument("--vacuum", action="store_true", help="then give the freed space back to the disk")
+
     check = sub.add_parser("check", help="validate the configuration and print what it holds")
     check.add_argument("--sources", default="sources.yaml")
 
@@ -185,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "send": _send,
         "schedule": _schedule,
         "status": _status,
+        "prune": _prune,
         "check": _check,
         "stories": _stories,
         "publish": _publish,
@@ -226,9 +260,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    finally:
+        timing.dump()
 
 
 def _on_wait(holder: LeaseHolder, wait: float, tz: str) -> None:
+    from .lease import describe
+
     print(f"digest: the state is busy ({describe(holder, tz)}); waiting up to {wait:g} s", file=sys.stderr)
 
 
@@ -241,6 +279,8 @@ def _prepare(args: argparse.Namespace) -> Settings:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from . import pipeline
+
     if args.demo:
         from .demo import run_demo
 
@@ -266,6 +306,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
+    from . import pipeline
+
     settings = _prepare(args)
     with closing(for_stream(sys.stderr)) as progress:
         report = pipeline.collect(
@@ -283,6 +325,8 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace) -> int:
+    from . import pipeline
+
     settings = load_settings(args.sources)
     _retry_failed(args, settings)
     with closing(for_stream(sys.stderr)) as progress:
@@ -334,6 +378,34 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _prune(args: argparse.Namespace) -> int:
+    from . import pipeline
+    from .config import MIN_KEEP_DAYS
+
+    settings = load_settings(args.sources)
+    keep = args.keep if args.keep is not None else settings.keep_days
+    if keep is None:
+        raise UsageError(
+            "prune: say how many days to keep (--keep DAYS, or digest.keep_days in the configuration)"
+        )
+    if keep < MIN_KEEP_DAYS:
+        raise UsageError(
+            f"prune: --keep must be at least {MIN_KEEP_DAYS} days (follow-ups join the stories of the last {MIN_KEEP_DAYS})"
+        )
+    n, before, after = pipeline.prune(settings, args.state, keep, vacuum=args.vacuum, wait=args.wait)
+    size = f"; the state is {_mib(after)}" + (f" (was {_mib(before)})" if args.vacuum else "")
+    print(f"prune: {n} item(s) older than {keep} days emptied of their texts{size}")
+    if not args.vacuum and n:
+        print(
+            "prune: run `digest prune --vacuum` (or `sqlite3 STATE VACUUM`) to give the space back to the disk"
+        )
+    return EXIT_OK
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1048576:.1f} MiB"
+
+
 def _check(args: argparse.Namespace) -> int:
     s = load_settings(args.sources)
     enabled = [x for x in s.sources if x.enabled]
@@ -352,6 +424,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from . import queries
+
     settings = load_settings(args.sources)
     site = args.site or settings.site_dir
     if not site:
@@ -363,6 +437,8 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from . import queries
+
     settings = load_settings(args.sources)
     found = queries.explain(settings, args.state, args.story, args.date)
     if found is None:
@@ -385,6 +461,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _stories(args: argparse.Namespace) -> int:
+    from . import queries
+
     settings = load_settings(args.sources)
     for story, theme in queries.preview_stories(settings, args.state, args.date):
         print(f"[{theme}] {story.id}  {story.title}")

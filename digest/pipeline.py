@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from . import assemble, identity, learn, render
+from . import assemble, identity, learn, render, timing
 from .checkpoint import checkpoint
 from .clock import Clock
 from .collect import CollectReport
@@ -45,7 +45,17 @@ from .net import Resolver, system_resolver
 from .progress import Progress, Silent
 from .storage import Storage, Store
 
-__all__ = ["RUNNER", "RunReport", "SendReport", "assemble_day", "collect", "retry_outbox", "run", "send"]
+__all__ = [
+    "RUNNER",
+    "RunReport",
+    "SendReport",
+    "assemble_day",
+    "collect",
+    "prune",
+    "retry_outbox",
+    "run",
+    "send",
+]
 
 RUNNER = "runner"  # the lease collect, send and run take
 
@@ -199,6 +209,31 @@ def retry_outbox(
             return deliver_due(settings, store, Path(out_dir), clock, False, Silent(), lease)
 
 
+def prune(
+    settings: Settings,
+    state_path: str | Path,
+    keep_days: int,
+    now: datetime | None = None,
+    vacuum: bool = False,
+    wait: float = 0.0,
+) -> tuple[int, int, int]:
+    """Drop the texts and morphemes of items published more than `keep_days` days ago (what
+    novelty and continuity need stays); with `vacuum`, give the freed pages back to the disk.
+    Returns (items pruned, file bytes before, after)."""
+    clock = Clock(settings.timezone, now)
+    path = Path(state_path)
+    with Store(path, create=False) as store, hold(store, RUNNER, "prune", wait, tz=settings.timezone):
+        before = _state_bytes(path)
+        n = store.prune(clock.start.date() - timedelta(days=keep_days))
+        if vacuum:
+            store.vacuum()
+        return n, before, _state_bytes(path)
+
+
+def _state_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
 @contextlib.contextmanager
 def _sending_job(
     settings: Settings,
@@ -281,10 +316,12 @@ def _send_job(
     else:
         assembled = assemble_day(settings, store, day, now, backfill)
         digest, story_of_item = assembled.digest, assembled.story_of_item
-        outputs = render.render_all(digest, settings, render.make_environment())
+        with timing.timed("render"):
+            outputs = render.render_all(digest, settings, render.make_environment())
         progress.finish("assemble", f"{day}: {len(story_of_item)} item(s) in {_stories(digest.story_count)}")
     reproduced = sealed is not None
-    files = outputs_.write(out, day, outputs)
+    with timing.timed("write"):
+        files = outputs_.write(out, day, outputs)
     checkpoint("send: outputs written")
     email = settings.email
     sections, counted = outputs_.counts(outputs, email.include_other)
@@ -324,7 +361,8 @@ def _send_job(
             subject=subject,
             mail_stories=mail_stories,
         )
-        sealed_now = store.seal_digest(record, story_of_item, email.recipients if mailing else (), now)
+        with timing.timed("seal"):
+            sealed_now = store.seal_digest(record, story_of_item, email.recipients if mailing else (), now)
         checkpoint("send: sealed")
         if not sealed_now:
             # Sealed by another process while we assembled (possible only without the lease):
@@ -339,17 +377,22 @@ def _send_job(
     last = store.last_sealed()
     if last is not None:
         outputs_.write_marker(out, Path(store.path).resolve(), last)
+    if settings.keep_days is not None:
+        with timing.timed("prune"):
+            store.prune(day - timedelta(days=settings.keep_days))
     if email.enabled and not mailing:
         lines.append(f"e-mail: nothing new for {day}: no mail (delivery.email.send_empty is off)")
 
     # Deliver: every outbox row that is due, this date's and earlier ones'; then the site.
-    mail_lines, failed = deliver_due(settings, store, out, clock, retry_now, progress, lease, focus=day)
+    with timing.timed("deliver"):
+        mail_lines, failed = deliver_due(settings, store, out, clock, retry_now, progress, lease, focus=day)
     lines += mail_lines
     if settings.site_dir:
         try:
-            site_delivery.publish(
-                out, Path(settings.site_dir), settings.title, settings.base_url, only=store.digest_dates()
-            )
+            with timing.timed("site"):
+                site_delivery.publish(
+                    out, Path(settings.site_dir), settings.title, settings.base_url, only=store.digest_dates()
+                )
             lines.append(f"site: published to {settings.site_dir}")
         except DeliveryError as exc:
             lines.append(f"site: FAILED: {exc}")
@@ -390,15 +433,18 @@ def assemble_day(
     """Read from the state what the digest for `day` is made of — the items it may take, the
     earlier digests' items as context for follow-ups, the learned model when examples are
     configured — and hand them to the pure `assemble.build`."""
-    sealed = store.sealed(day)
-    end = assemble.day_end(day, settings.timezone)
-    if sealed is not None:
-        candidates = store.issued_items(day)
-    else:
-        candidates = store.candidates(day, end, end - backfill if backfill else None)
-    items = assemble.select(candidates, day, settings.timezone, sealed is not None, backfill)
-    earlier = store.earlier_items(before=day, since=day - timedelta(days=assemble.CONTEXT_DAYS))
-    model = model or learned_model(settings, store)
+    with timing.timed("load"):
+        sealed = store.sealed(day)
+        end = assemble.day_end(day, settings.timezone)
+        if sealed is not None:
+            candidates = store.issued_items(day)
+        else:
+            candidates = store.candidates(day, end, end - backfill if backfill else None)
+        items = assemble.select(candidates, day, settings.timezone, sealed is not None, backfill)
+        # Follow-ups join earlier stories: nothing to join when there is nothing new.
+        since = day - timedelta(days=assemble.CONTEXT_DAYS)
+        earlier = store.earlier_items(before=day, since=since) if items else []
+        model = model or learned_model(settings, store)
     generated = sealed.generated_at if sealed is not None else now
     return assemble.build(settings, items, earlier, day, now, generated, model)
 
@@ -409,11 +455,11 @@ def learned_model(settings: Settings, store: Storage) -> learn.Model | None:
     if not settings.examples:
         return None
     known = {t.id for t in settings.themes}
+    examples = [(url, theme) for url, theme in learn.read_examples(Path(settings.examples)) if theme in known]
+    by_path = store.items_by_path(url for url, _ in examples if "://" not in url)
     pairs: list[tuple[Item, str]] = []
-    for url, theme in learn.read_examples(Path(settings.examples)):
-        if theme not in known:
-            continue
-        item = store.item_by_url(identity.canonical_url(url)) if "://" in url else store.item_by_path(url)
+    for url, theme in examples:
+        item = store.item_by_url(identity.canonical_url(url)) if "://" in url else by_path.get(url)
         if item is not None:
             pairs.append((item, theme))
     return learn.train(pairs)

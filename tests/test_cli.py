@@ -107,3 +107,39 @@ def test_a_bug_of_ours_is_one_line_and_exit_1_not_a_traceback(
     monkeypatch.setenv("DIGEST_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.main(args)
+
+
+def test_help_loads_none_of_the_pipeline() -> None:
+    # `digest --help` answers at once: the analyser, numpy, lxml and the pipeline load only when a
+    # command needs them.
+    code = (
+        "import sys; from digest import cli\n"
+        "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'lxml', 'kiwipiepy', 'digest.pipeline', 'httpx') if m in sys.modules]\n"
+        "print('loaded:', ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "prune" in out.stdout  # the help was printed
+    assert out.stdout.strip().splitlines()[-1] == "loaded:", out.stdout
+
+
+def test_prune_says_what_it_did_and_refuses_less_than_a_week(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources:\n  - {name: a, url: 'http://127.0.0.1:1/feed'}\n", encoding="utf-8")
+    state = tmp_path / "state.sqlite"
+    from digest.storage import Store
+
+    Store(state).close()
+    assert cli.main(["prune", "--sources", str(config), "--state", str(state), "--keep", "3"]) == 2
+    assert "at least 7 days" in capsys.readouterr().err
+    assert cli.main(["prune", "--sources", str(config), "--state", str(state)]) == 2
+    assert "--keep DAYS, or digest.keep_days" in capsys.readouterr().err
+    assert (
+        cli.main(["prune", "--sources", str(config), "--state", str(state), "--keep", "30", "--vacuum"]) == 0
+    )
+    assert "0 item(s) older than 30 days" in capsys.readouterr().out
+    config.write_text(config.read_text(encoding="utf-8") + "digest: {keep_days: 2}\n", encoding="utf-8")
+    assert cli.main(["check", "--sources", str(config)]) == 2
+    assert "digest.keep_days" in capsys.readouterr().err

@@ -167,3 +167,52 @@ def test_every_output_says_also_in_english(settings: Settings, tmp_path: Path) -
     publish(tmp_path / "out", tmp_path / "site", "digest")
     page = (tmp_path / "site" / NOON.date().isoformat() / "index.html").read_text(encoding="utf-8")
     assert "영문 보도: Korea Herald" in page
+
+
+CARE_TOWNS = [
+    ("원주시", 200, "말벗"),
+    ("춘천시", 350, "복약 알림"),
+    ("강릉시", 120, "낙상 감지"),
+    ("속초시", 80, "영상 통화"),
+]
+
+
+def care_robot(town: str, homes: int, feature: str) -> tuple[str, str]:
+    return (
+        f"{town}, 독거노인 {homes}가구에 돌봄로봇 보급",
+        f"{town}는 12일 독거노인 {homes}가구에 {feature} 기능을 갖춘 돌봄로봇을 보급한다고 밝혔다. "
+        f"{town} 관계자는 {feature} 기능이 어르신들의 호응을 얻었다고 말했다.",
+    )
+
+
+def test_stories_beyond_the_cut_are_listed_under_more_and_published(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # Four care-robot stories, two shown per theme: the other two are listed under "더 보기" in
+    # every output and published by this digest (none waits for tomorrow's, which would cluster
+    # and score them again every day).
+    items = [ko(n, care_robot(*town), f"지역{n}") for n, town in enumerate(CARE_TOWNS, 1)]
+    assembled = build(replace(settings, max_stories_per_theme=2), items)
+    [silver] = [s for s in assembled.digest.sections if s.id == "silver_devices"]
+    assert (len(silver.stories), len(silver.more)) == (2, 2)
+    assert set(assembled.story_of_item) == {1, 2, 3, 4}  # all four are this digest's
+    assert assembled.digest.story_count == 2  # the counts are of the stories shown in full
+    titles = [s.title for s in silver.more]
+    outputs = render_all(assembled.digest, replace(settings, max_stories_per_theme=2), make_environment())
+    assert "**더 보기** (2건)" in outputs["digest.md"]
+    assert "더 보기 (2건)" in outputs["email.txt"]
+    assert "더 보기 (2건)" in outputs["email.html"]
+    for name in ("digest.md", "email.txt", "email.html", "index.html"):
+        for title in titles:
+            assert title in outputs[name], (name, title)
+    [theme] = [t for t in json.loads(outputs["digest.json"])["themes"] if t["id"] == "silver_devices"]
+    assert [s["title"] for s in theme["more"]] == titles
+    assert all("text" not in it for s in theme["more"] for it in s["items"])
+    day = tmp_path / "out" / NOON.date().isoformat()
+    day.mkdir(parents=True)
+    (day / "digest.json").write_text(outputs["digest.json"], encoding="utf-8")
+    publish(tmp_path / "out", tmp_path / "site", "digest")
+    page = (tmp_path / "site" / NOON.date().isoformat() / "index.html").read_text(encoding="utf-8")
+    assert "더 보기" in page and all(t in page for t in titles)
+    # A theme within the cut has nothing under "더 보기".
+    assert not build(settings, items).digest.sections[0].more

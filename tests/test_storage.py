@@ -389,3 +389,43 @@ def test_a_date_only_item_and_its_subtitle_are_stored_and_completed(tmp_path: Pa
         two = store.item_by_url(waiting.canonical_url)
         assert two is not None and not two.date_only and two.subtitle == "부제"
         assert two.published == day + timedelta(hours=14)
+
+
+def test_prune_empties_old_texts_and_keeps_what_novelty_and_continuity_need(tmp_path: Path) -> None:
+    old_day, recent_day = date(2024, 5, 1), date(2024, 6, 12)
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        morphs = (("돌봄", "NNG"), ("로봇", "NNG"))
+        store.add_items([replace(new_item(n), morphs=morphs) for n in (1, 2, 3)], NOW)
+        store.add_items(
+            [replace(new_item(4), backlog=True, extract_status="backlog")], NOW - timedelta(days=60)
+        )
+        first, second, _waiting = sorted(store.candidates(date(2024, 6, 13), NOW), key=lambda i: i.id)
+        assert store.seal_digest(sealed(old_day), {first.id: "s-old"}, [], NOW)
+        assert store.seal_digest(sealed(recent_day), {second.id: "s-new"}, [], NOW)
+
+        # Keep 7 days on 2024-06-13: the digest of 2024-05-01's item and the old backlog item go.
+        assert store.prune(date(2024, 6, 6)) == 2
+        by_url = {
+            i.canonical_url: i
+            for i in (store.item_by_url(f"http://127.0.0.1/n/{n}") for n in (1, 2, 3, 4))
+            if i
+        }
+        pruned = by_url["http://127.0.0.1/n/1"]
+        assert (pruned.text, pruned.morphs) == ("", ())
+        # Still known (never new again), still its story's and its digest's.
+        assert (pruned.title, pruned.story_id, pruned.issued_on, pruned.content_hash) == (
+            "제목 1",
+            "s-old",
+            old_day,
+            "h1",
+        )
+        assert store.known(["http://127.0.0.1/n/1"], []).urls == {"http://127.0.0.1/n/1"}
+        assert by_url["http://127.0.0.1/n/4"].text == ""
+        # The week of context follow-ups join, and items no digest has published yet, keep their texts.
+        for n in (2, 3):
+            kept = by_url[f"http://127.0.0.1/n/{n}"]
+            assert (kept.text, kept.morphs) == ("본문입니다.", morphs)
+        assert store.prune(date(2024, 6, 6)) == 0  # nothing left to prune
+        store.vacuum()
+        assert store.item_by_url("http://127.0.0.1/n/2") is not None

@@ -102,6 +102,7 @@ class SiteSection:
     title: str
     title_en: str
     stories: tuple[SiteStory, ...]
+    more: tuple[SiteStory, ...] = ()  # listed compactly under "더 보기"
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def _section(section: SectionRecord, zone: tzinfo, day: date) -> SiteSection:
         title=_text(section.title) or theme_id,
         title_en=_text(section.title_en),
         stories=tuple(_story(s, zone, day) for s in section.stories),
+        more=tuple(_story(s, zone, day) for s in section.more),
     )
 
 

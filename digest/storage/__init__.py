@@ -110,12 +110,20 @@ class Storage(Protocol):
         """The item with this canonical URL."""
         ...
 
-    def item_by_path(self, path: str) -> Item | None:
-        """The first item whose URL ends with this path."""
+    def items_by_path(self, paths: Iterable[str]) -> dict[str, Item]:
+        """For each of these paths, the first item whose URL ends with it (one scan for all)."""
         ...
 
     def count_items(self) -> int:
         """How many items are stored."""
+        ...
+
+    def prune(self, before: date) -> int:
+        """Drop the texts and morphemes of items published (or recorded as backlog) before `before`."""
+        ...
+
+    def vacuum(self) -> None:
+        """Give the pages `prune` freed back to the disk."""
         ...
 
     def count_waiting(self) -> tuple[int, int]:

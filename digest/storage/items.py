@@ -193,16 +193,53 @@ class ItemsMixin(StoreBase):
         row = self._x("SELECT * FROM items WHERE canonical_url = ?", (canonical_url,)).fetchone()
         return _item(row) if row else None
 
-    def item_by_path(self, path: str) -> Item | None:
-        """The item whose URL ends with this path (corpus labels give paths, not URLs)."""
-        row = self._x(
-            "SELECT * FROM items WHERE canonical_url LIKE ? ESCAPE '\\' ORDER BY id LIMIT 1",
-            ("%" + path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_"),),
-        ).fetchone()
-        return _item(row) if row else None
+    def items_by_path(self, paths: Iterable[str]) -> dict[str, Item]:
+        """For each path, the first item whose URL ends with it (corpus labels give paths, not
+        URLs): one scan of the URLs for all of them, not one `LIKE '%path'` scan each."""
+        wanted = {p for p in paths if p}
+        if not wanted:
+            return {}
+        by_length: dict[int, set[str]] = {}
+        for path in wanted:
+            by_length.setdefault(len(path), set()).add(path)
+        ids: dict[str, int] = {}
+        for row in self._x("SELECT id, canonical_url FROM items ORDER BY id"):
+            url = row[1]
+            for n, same in by_length.items():
+                end = url[-n:]
+                if end in same and end not in ids:
+                    ids[end] = row[0]
+            if len(ids) == len(wanted):
+                break
+        rows: dict[int, Item] = {}
+        for chunk in _chunks(list(set(ids.values())), _CHUNK):
+            q = f"SELECT * FROM items WHERE id IN ({','.join('?' * len(chunk))})"
+            rows.update({r["id"]: _item(r) for r in self._x(q, chunk)})
+        return {path: rows[i] for path, i in ids.items()}
 
     def count_items(self) -> int:
         return int(self._x("SELECT COUNT(*) FROM items").fetchone()[0])
+
+    def prune(self, before: date) -> int:
+        """Drop the texts and morphemes of items published by digests before `before`, and of
+        backlog items first seen before it; keep what novelty and continuity need (URL, guid,
+        content hash, title, summary, story id, digest date). Returns how many were pruned."""
+        with self._tx() as db:
+            cur = db.execute(
+                """
+                UPDATE items SET text = '', morphs = '[]'
+                WHERE (text != '' OR morphs != '[]')
+                  AND ((issued_on IS NOT NULL AND issued_on < :day)
+                       OR (issued_on IS NULL AND backlog = 1 AND first_seen < :day))
+                """,
+                {"day": before.isoformat()},
+            )
+            return cur.rowcount
+
+    def vacuum(self) -> None:
+        """Rewrite the file without its free pages (after `prune`), and empty the write-ahead log."""
+        self._x("VACUUM")
+        self._x("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def count_waiting(self) -> tuple[int, int]:
         """(items no digest has published yet, items recorded as backlog)."""

@@ -11,10 +11,14 @@ import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from ..models import Item, LeaseHolder, OutboxEntry, SealedDigest
 
 MIN_YEAR, MAX_YEAR = 1990, 2100  # an item dated outside these years has no usable date
+
+
+T = TypeVar("T")
 
 
 def _item(r: sqlite3.Row) -> Item:
@@ -108,6 +112,6 @@ def _iso_bound(moment: datetime, direction: int) -> str:
     return (moment + direction * timedelta(days=2)).replace(tzinfo=None).isoformat()
 
 
-def _chunks(seq: Sequence[str], n: int) -> Iterator[Sequence[str]]:
+def _chunks(seq: Sequence[T], n: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(seq), n):
         yield seq[i : i + n]
