@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest.collect import _feed_summary  # noqa: E402
 from digest.discover import find_article_links  # noqa: E402
 from digest.extract import decode_html, extract_article, find_subtitle, summarize  # noqa: E402
+from digest.newitems import feed_summary as _feed_summary  # noqa: E402
 from digest.parse import parse_feed  # noqa: E402
 
 PAGE_URLS = {

@@ -24,8 +24,8 @@ summary says what the follow-up adds (`digest.updates`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,11 +39,14 @@ __all__ = [
     "build",
     "check_date",
     "day_end",
+    "group",
     "is_backlog",
+    "joined",
     "lead_story",
     "select",
     "takes",
     "window_start",
+    "with_earlier",
     "with_lead_first",
 ]
 
@@ -98,6 +101,32 @@ def check_date(day: date, today: date) -> None:
 class Assembled:
     digest: Digest
     story_of_item: dict[int, str]  # every item the digest publishes → its story id
+    # What clustering knew of each of them: stored with the seal, so later runs need not load
+    # and analyse their texts again (`stories.cluster`'s `cached`).
+    features: Mapping[int, stories.Features] = field(default_factory=dict)
+
+
+def group(
+    settings: Settings,
+    items: Sequence[Item],
+    earlier: Sequence[Item],
+    cached: Mapping[int, stories.Features] | None = None,
+) -> list[stories.Cluster]:
+    """The day's stories: `items` clustered, with the earlier digests' items as the context
+    follow-ups join (by their `cached` features where given: then their texts are not needed)."""
+    with timing.timed("cluster"):
+        return stories.cluster(list(items), list(earlier), glossary=settings.glossary, cached=cached)
+
+
+def joined(clusters: Sequence[stories.Cluster]) -> set[int]:
+    """The ids of the earlier items the day's stories continue (their texts say what is new)."""
+    return {it.id for c in clusters for it in c.earlier}
+
+
+def with_earlier(clusters: Sequence[stories.Cluster], whole: Sequence[Item]) -> list[stories.Cluster]:
+    """The clusters with their earlier items replaced by the `whole` ones (texts loaded)."""
+    by_id = {it.id: it for it in whole}
+    return [replace(c, earlier=tuple(by_id.get(it.id, it) for it in c.earlier)) for c in clusters]
 
 
 def build(
@@ -108,11 +137,13 @@ def build(
     now: datetime,
     generated_at: datetime,
     model: Model | None = None,
+    clusters: Sequence[stories.Cluster] | None = None,
 ) -> Assembled:
     """The digest for `day` from the items it takes and the earlier digests' items (the context
-    follow-ups join): stories, themes, ranking and the per-theme cut."""
-    with timing.timed("cluster"):
-        clusters = stories.cluster(list(items), list(earlier), glossary=settings.glossary)
+    follow-ups join): stories, themes, ranking and the per-theme cut. `clusters`: the stories
+    already grouped (`group`, then `with_earlier`), instead of grouping `items` and `earlier`."""
+    if clusters is None:
+        clusters = group(settings, items, earlier)
     by_theme: dict[str, list[Story]] = {t.id: [] for t in settings.themes}
     for c in clusters:
         with timing.timed("themes"):
@@ -161,7 +192,8 @@ def build(
         sections=tuple(with_lead_first(sections, lead)),
         lead=lead,
     )
-    return Assembled(digest, story_of_item)
+    features = {i: f for c in clusters for i, f in c.features.items() if i in story_of_item}
+    return Assembled(digest, story_of_item, features)
 
 
 def lead_story(sections: Sequence[ThemeSection], now: datetime) -> str | None:

@@ -1,10 +1,12 @@
 """Collect (I/O): fetch every enabled source, parse, extract, analyse, and store what is new.
 
-The event loop does the sockets only. The CPU work — decoding, feed parsing, article extraction,
-the Korean analyser — runs in a worker thread, so `fetch.concurrency` limits sockets and a
-request's deadline is not spent on other sources' parsing; every call to the state goes through
-one writer thread, so a state busy with another process never stalls a fetch. (One CPU worker:
-the analyser and the parsers hold the GIL, and measured with more threads they only contend.)
+The event loop does the sockets only. The CPU work (`digest.newitems`) runs elsewhere: article
+pages are extracted in worker processes, one per spare core (extraction holds the GIL: in this
+process it would stall fetching); feed parsing and the Korean analyser, batched per source, run
+in one worker thread (the analyser loaded once, its own threads using the cores). Every call to
+the state goes through one writer thread, so a state busy with another process never stalls a
+fetch, and the sources' items are written by group commit: what sources hand in while one
+transaction is written goes into the next, each source whole or not at all.
 
 One source's fault, whatever it is — a 404, a feed that is not one, a bug of ours on its bytes —
 is that source's report line; the other sources go on. On a source's first collect, items
@@ -14,28 +16,27 @@ published before the first-run window are recorded as seen (backlog), not news.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import functools
+import multiprocessing
+import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 import httpx
 
-from . import assemble, discover, extract, identity, korean, timing
-from .charset import decode_html
+from . import assemble, identity, korean, newitems, timing
 from .checkpoint import checkpoint
 from .clock import Clock
-from .errors import DigestError, ExtractError, FetchError, ParseError, one_line
+from .errors import DigestError, FetchError, ParseError, one_line
 from .fetch import Fetcher, make_client
 from .models import (
-    LEAD_CHARS,
-    SUMMARY_CHARS,
-    TEXT_CHARS,
-    Article,
     Entry,
     Item,
     NewItem,
@@ -46,13 +47,10 @@ from .models import (
     SourceUpdate,
 )
 from .net import Resolver, system_resolver, trusted_origins
-from .parse import parse_feed
 from .progress import Progress
 from .storage import Storage
 
-__all__ = ["FULL_CONTENT_MIN_CHARS", "CollectReport", "collect", "collect_line"]
-
-FULL_CONTENT_MIN_CHARS = 200  # a feed's own content shorter than this is treated as a summary
+__all__ = ["CollectReport", "collect", "collect_line"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -94,7 +92,10 @@ def collect(
     window = max(settings.first_run_window, backfill) if backfill else settings.first_run_window
     since = assemble.window_start(day, settings.timezone, window)
     progress.start("collect", total=len(sources))
-    reports = asyncio.run(_collect(settings, sources, store, now, since, client, progress, resolver))
+    try:
+        reports = asyncio.run(_collect(settings, sources, store, now, since, client, progress, resolver))
+    finally:
+        korean.release()  # assembling needs the stored morphemes, not the analyser
     seconds = time.monotonic() - started
     report = CollectReport(tuple(reports), seconds)
     line = collect_line(report)
@@ -124,18 +125,95 @@ def collect_line(report: CollectReport) -> str:
 
 class _Workers:
     """Where work that is not a socket runs: `state` (the one writer thread: every call to the
-    state, in order) and `cpu` (parsing, extraction, analysis)."""
+    state, in order; `add_items` commits sources in groups), `cpu` (the analyser, and whatever
+    finds no worker process) and the worker processes (`page_item`, `entries`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Storage) -> None:
         self._loop = asyncio.get_running_loop()
         self._state = ThreadPoolExecutor(1, thread_name_prefix="digest-state")
         self._cpu = ThreadPoolExecutor(1, thread_name_prefix="digest-cpu")
+        self._store = store
+        self._waiting: list[tuple[_Batch, asyncio.Future[int]]] = []
+        self._writing = False
+
+    async def add_items(self, items: list[NewItem], now: datetime, update: SourceUpdate) -> int:
+        """Store a source's items and validators. Group commit: what sources hand in while a
+        transaction is being written goes into the next one together (one sync to disk for many
+        sources, each source still whole or not at all)."""
+        done: asyncio.Future[int] = self._loop.create_future()
+        self._waiting.append(((items, now, update), done))
+        if not self._writing:
+            self._writing = True
+            try:
+                while self._waiting:
+                    batch, self._waiting = self._waiting, []
+                    await self._write(batch)
+            finally:
+                self._writing = False
+        return await done
+
+    async def _write(self, batch: list[tuple[_Batch, asyncio.Future[int]]]) -> None:
+        """One transaction for the batch; if it fails, one per source, so that a source whose
+        items cannot be stored fails alone."""
+        try:
+            counts = await self.state(self._store.add_batches, [b for b, _ in batch])
+        except Exception as exc:
+            if len(batch) > 1:
+                for one in batch:
+                    await self._write([one])
+                return
+            batch[0][1].set_exception(exc)
+            return
+        except BaseException as exc:
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            raise
+        for (_, fut), n in zip(batch, counts, strict=True):
+            fut.set_result(n)
 
     async def state(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await self._loop.run_in_executor(self._state, _timed("store", fn, *args, **kwargs))
 
     async def cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await self._loop.run_in_executor(self._cpu, functools.partial(fn, *args, **kwargs))
+
+    async def page_item(
+        self,
+        source: Source,
+        entry: Entry,
+        canonical: str,
+        page: Response,
+        now: datetime,
+        window: newitems.Window,
+    ) -> tuple[NewItem | None, str]:
+        """An article page's item (`newitems.page_item`), in a worker process when there is a core
+        to spare: the loop's thread fetches while pages are extracted."""
+        item, reason, figures = await self._spare(
+            newitems.page_item, source, entry, canonical, page, now, window
+        )
+        timing.merge(figures)
+        return item, reason
+
+    async def entries(
+        self, source: Source, response: Response, settings: Settings, now: datetime
+    ) -> tuple[list[Entry], list[str]]:
+        """The entries of a fetched feed or listing (`newitems.listed`), where pages are extracted."""
+        found, warnings, failed, figures = await self._spare(newitems.listed, source, response, settings, now)
+        timing.merge(figures)
+        if failed is not None:
+            raise ParseError(*failed)
+        return found, warnings
+
+    async def _spare(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `fn` in a worker process when there is a core to spare, else in the CPU thread."""
+        pool = _page_pool()
+        if pool is not None:
+            try:
+                return await asyncio.wrap_future(pool.submit(fn, *args, **kwargs))
+            except BrokenProcessPool:
+                _drop_pool()  # a worker died (killed, out of memory): this call, and the rest, here
+        return await self.cpu(fn, *args, **kwargs)
 
     def close(self) -> None:
         # A write in progress finishes (its transaction commits or rolls back whole); queued
@@ -150,6 +228,47 @@ def _timed(stage: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) ->
             return fn(*args, **kwargs)
 
     return call
+
+
+_Batch = tuple[list[NewItem], datetime, SourceUpdate]
+
+# Feeds are parsed and article pages extracted in worker processes, one per core but the one the
+# loop, the analyser and the state share: parsing and extraction hold the GIL, and in this process
+# they would stall fetching. Started when a collect first needs it and kept for the process (a
+# scheduler collects every hour); DIGEST_WORKERS sets how many (0: none, all in the CPU thread).
+_POOL: ProcessPoolExecutor | None = None
+_POOL_FAILED = False
+
+
+def _workers_wanted() -> int:
+    try:
+        return max(0, int(os.environ.get("DIGEST_WORKERS", "")))
+    except ValueError:
+        return max(0, (os.cpu_count() or 1) - 1)
+
+
+def _page_pool() -> ProcessPoolExecutor | None:
+    global _POOL, _POOL_FAILED
+    if _POOL is None and not _POOL_FAILED:
+        n = _workers_wanted()
+        if n == 0:
+            _POOL_FAILED = True
+            return None
+        try:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["digest.newitems"])
+            _POOL = ProcessPoolExecutor(n, mp_context=context, initializer=newitems.worker_started)
+            atexit.register(_drop_pool)
+        except (OSError, ValueError):
+            _POOL_FAILED = True  # no processes here (a sandbox): the CPU thread does it
+    return _POOL
+
+
+def _drop_pool() -> None:
+    global _POOL, _POOL_FAILED
+    pool, _POOL, _POOL_FAILED = _POOL, None, True
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Budget:
@@ -179,7 +298,7 @@ async def _collect(
     http = client or make_client(settings.fetch)
     trusted = trusted_origins(s.url for s in sources)  # their scheme, host and port only
     fetcher = Fetcher(http, settings.fetch, trusted, resolver=resolver)
-    work = _Workers()
+    work = _Workers(store)
     run_end = time.monotonic() + settings.fetch.run_deadline
 
     async def one(source: Source) -> SourceReport:
@@ -223,8 +342,7 @@ async def _collect_source(
             raise FetchError(source.url, "not fetched: the collect's time (fetch.run_deadline) was spent")
         try:
             get = fetcher.get(source.url, state.validators if state else None)
-            with timing.timed("fetch"):
-                response = await asyncio.wait_for(get, budget.left())
+            response = await asyncio.wait_for(get, budget.left())
         except TimeoutError:
             raise FetchError(
                 source.url, f"no answer within the source's time (fetch.source_budget: {budget.seconds:g} s)"
@@ -233,7 +351,7 @@ async def _collect_source(
             await work.state(store.record_source, source.name, source.url, "not-modified", now)
             notes = await _fetch_deferred(source, store, fetcher, work, now, budget)
             return SourceReport(source.name, not_modified=True, notes=tuple(notes))
-        entries, warnings = await work.cpu(_entries, source, response, settings, now)
+        entries, warnings = await work.entries(source, response, settings, now)
     except (FetchError, ParseError) as exc:
         await work.state(store.record_source, source.name, source.url, one_line(exc), now)
         return SourceReport(source.name, error=one_line(exc))
@@ -258,14 +376,13 @@ async def _collect_source(
         seen.add(c)
         fresh.append((entry, c))
 
-    def backlog(published: datetime | None) -> bool:
-        return assemble.is_backlog(published, first, since)
+    window = newitems.Window(first, since)
 
     async def one(entry: Entry, canonical: str) -> tuple[NewItem | None, str | None]:
         try:
-            if backlog(entry.published):
-                return await work.cpu(_backlog_item, source, entry, canonical)
-            return await _build_item(source, entry, canonical, fetcher, work, now, backlog, budget)
+            if window.old(entry.published):
+                return await work.cpu(newitems.backlog_item, source, entry, canonical)
+            return await _build_item(source, entry, canonical, fetcher, work, now, window, budget)
         except (DigestError, OSError, ValueError) as exc:  # this entry only: the others are stored
             return None, f"{one_line(entry.url, 200)}: {one_line(exc, 160)}; skipped"
         except Exception as exc:  # a bug of ours on this entry's bytes
@@ -290,9 +407,9 @@ async def _collect_source(
             continue  # the same text twice in one source: one item
         hashes.add(item.content_hash)
         items.append(item)
-    items = await work.cpu(_analysed, items)
+    items = await work.cpu(newitems.analysed, items)
     update = SourceUpdate(source.name, source.url, response.validators)
-    added = await work.state(store.add_items, items, now, update)
+    added = await work.add_items(items, now, update)
     checkpoint("collect: a source stored")
     notes += await _fetch_deferred(
         source, store, fetcher, work, now, budget, skip={it.canonical_url for it in items}
@@ -303,57 +420,6 @@ async def _collect_source(
     )
 
 
-def _entries(
-    source: Source, response: Response, settings: Settings, now: datetime
-) -> tuple[list[Entry], list[str]]:
-    """The entries a fetched feed or listing page lists (CPU: runs in the worker)."""
-    with timing.timed("parse"):
-        return _parsed(source, response, settings, now)
-
-
-def _parsed(
-    source: Source, response: Response, settings: Settings, now: datetime
-) -> tuple[list[Entry], list[str]]:
-    if source.type == "page":
-        text = decode_html(response.body, response.charset, source.encoding)
-        links = discover.find_article_links(text, response.final_url, source.selector)
-        if not links:
-            raise ParseError(source.url, "no article links found on the listing page")
-        return [Entry(url=u, title=t) for u, t in links[: settings.fetch.max_items_per_feed]], []
-    feed = parse_feed(
-        response.body,
-        response.final_url,
-        content_type=response.content_type,
-        charset=response.charset,
-        encoding_override=source.encoding,
-        tz=settings.timezone,
-        now=now,
-        max_items=settings.fetch.max_items_per_feed,
-    )
-    return list(feed.entries), list(feed.warnings)
-
-
-def _backlog_item(source: Source, entry: Entry, canonical: str) -> tuple[NewItem, str | None]:
-    """An item older than the first-run window: recorded so it is never new again, not fetched."""
-    title = entry.title or entry.url
-    item = NewItem(
-        source=source.name,
-        url=identity.clean_url(entry.url),
-        canonical_url=canonical,
-        guid=entry.guid,
-        title=title,
-        summary=extract.strip_furniture_lines(entry.summary),
-        text="",
-        published=entry.published,
-        author=entry.author,
-        content_hash=identity.content_hash(title, entry.summary),
-        extract_status="backlog",
-        backlog=True,
-        date_only=entry.date_only,
-    )
-    return item, None
-
-
 async def _build_item(
     source: Source,
     entry: Entry,
@@ -361,36 +427,38 @@ async def _build_item(
     fetcher: Fetcher,
     work: _Workers,
     now: datetime,
-    backlog: Callable[[datetime | None], bool],
+    window: newitems.Window,
     budget: _Budget,
 ) -> tuple[NewItem, str | None]:
     """Everything we know about one new entry: the feed's own full content when it is the whole
     article, else the article page; on failure the feed summary, with a note. A page the source's
     time did not reach is "deferred": kept with the feed summary, fetched on the next collect."""
-    content = await work.cpu(_feed_content, entry) if entry.content_html else None
-    if content is not None and _is_whole_article(content.text, entry.summary):
-        return await work.cpu(_new_item, source, entry, canonical, content, "ok", now, backlog), None
+    content = await work.cpu(newitems.feed_content, entry) if entry.content_html else None
+    if content is not None and newitems.is_whole_article(content.text, entry.summary):
+        return await work.cpu(newitems.new_item, source, entry, canonical, content, "ok", now, window), None
     partial = content if content is not None and content.text else None
+
+    async def fallback(status: str) -> NewItem:
+        return await work.cpu(newitems.new_item, source, entry, canonical, partial, status, now, window)
+
     try:
         if budget.left() <= 0:
             raise TimeoutError
-        with timing.timed("fetch"):
-            page = await asyncio.wait_for(fetcher.get(entry.url), budget.left())
-        article = await work.cpu(_page_article, page, source.encoding)
+        page = await asyncio.wait_for(fetcher.get(entry.url), budget.left())
     except TimeoutError:
-        item = await work.cpu(_new_item, source, entry, canonical, partial, "deferred", now, backlog)
         return (
-            item,
+            await fallback("deferred"),
             f"{entry.url}: not fetched in the source's time (kept the feed summary; fetched on the next collect)",
         )
-    except (FetchError, ExtractError) as exc:
-        if partial is not None:  # the feed's own content is the best we have
-            item = await work.cpu(_new_item, source, entry, canonical, partial, "ok", now, backlog)
-            return item, f"{entry.url}: {exc.reason} (used the feed's content)"
-        status = f"failed: {exc.reason}"
-        item = await work.cpu(_new_item, source, entry, canonical, None, status, now, backlog)
-        return item, f"{entry.url}: {exc.reason} (kept the feed summary)"
-    return await work.cpu(_new_item, source, entry, canonical, article, "ok", now, backlog), None
+    except FetchError as exc:
+        reason = exc.reason
+    else:
+        item, reason = await work.page_item(source, entry, canonical, page, now, window)
+        if item is not None:
+            return item, None
+    if partial is not None:  # the feed's own content is the best we have
+        return await fallback("ok"), f"{entry.url}: {reason} (used the feed's content)"
+    return await fallback(f"failed: {reason}"), f"{entry.url}: {reason} (kept the feed summary)"
 
 
 async def _fetch_deferred(
@@ -412,113 +480,19 @@ async def _fetch_deferred(
 
     async def again(it: Item) -> NewItem | None:
         entry = Entry(it.url, it.title, it.guid, it.summary, None, it.published, it.author, it.date_only)
-        new, _ = await _build_item(source, entry, it.canonical_url, fetcher, work, now, _never, budget)
+        new, _ = await _build_item(
+            source, entry, it.canonical_url, fetcher, work, now, newitems.NEVER_OLD, budget
+        )
         # The subtitles the feed's description gave, if the page shows none.
         return (
             None if new.extract_status == "deferred" else replace(new, subtitle=new.subtitle or it.subtitle)
         )
 
     done = [n for n in await asyncio.gather(*(again(it) for it in waiting)) if n is not None]
-    done = await work.cpu(_analysed, done)
+    done = await work.cpu(newitems.analysed, done)
     filled = 0
     for new in done:
         filled += await work.state(store.complete, new)
     return (
         [f"{filled} of {len(waiting)} page(s) left from an earlier collect fetched"] if filled or done else []
     )
-
-
-def _never(_published: datetime | None) -> bool:
-    return False
-
-
-def _feed_content(entry: Entry) -> Article | None:
-    try:
-        with timing.timed("extract"):
-            return extract.clean_content(entry.content_html or "", entry.url)
-    except ExtractError:
-        return None
-
-
-def _page_article(page: Response, encoding: str | None) -> Article:
-    with timing.timed("extract"):
-        return extract.extract_article(decode_html(page.body, page.charset, encoding), page.final_url)
-
-
-def _new_item(
-    source: Source,
-    entry: Entry,
-    canonical: str,
-    article: Article | None,
-    status: str,
-    now: datetime,
-    backlog: Callable[[datetime | None], bool],
-) -> NewItem:
-    """The item to store from an entry and its article (if any): summary, dates, morphemes."""
-    text = article.text[:TEXT_CHARS] if article else ""
-    title = entry.title or (article.title if article and article.title else "") or entry.url
-    published, date_only = _dated(entry, article)
-    if published is not None and published > now + timedelta(days=1):
-        published, date_only = now, False  # a date in the future is a parsing or clock error
-    summary = extract.summarize(text) if text else _feed_summary(entry.summary)
-    old = backlog(published)  # a listing page's links carry no date: only the article tells
-    return NewItem(
-        source=source.name,
-        url=identity.clean_url(entry.url),
-        canonical_url=canonical,
-        guid=entry.guid,
-        title=title,
-        summary=summary,
-        text=text,
-        published=published,
-        author=(article.author if article and article.author else None) or entry.author,
-        content_hash=identity.content_hash(title, text or entry.summary),
-        extract_status="backlog" if old else (status if text or status != "ok" else "feed-only"),
-        morphs=(),  # analysed with the rest of its source's items (`_analysed`)
-        backlog=old,
-        date_only=date_only,
-        subtitle=(article.subtitle if article else "") or extract.find_subtitle([entry.summary], title),
-    )
-
-
-def _analysed(items: list[NewItem]) -> list[NewItem]:
-    """The items with the morphemes of their title and lead, analysed in one batch (backlog
-    items are recorded, not read: none)."""
-    need = [k for k, it in enumerate(items) if not it.backlog]
-    leads = [f"{items[k].title}\n{(items[k].text or items[k].summary)[:LEAD_CHARS]}" for k in need]
-    out = list(items)
-    for k, m in zip(need, korean.analyse_many(leads), strict=True):
-        out[k] = replace(out[k], morphs=m.tokens)
-    return out
-
-
-def _dated(entry: Entry, article: Article | None) -> tuple[datetime | None, bool]:
-    """The item's date and whether it has no time of day: the page's, else the feed's; but a page
-    date without a time gives way to the feed's full time on the same date (the full time wins)."""
-    if article is None or article.published is None:
-        return entry.published, entry.published is not None and entry.date_only
-    page = article.published
-    feed = entry.published
-    if (
-        article.date_only
-        and feed is not None
-        and not entry.date_only
-        and feed.astimezone(page.tzinfo).date() == page.date()
-    ):
-        return feed, False
-    return page, article.date_only
-
-
-def _feed_summary(summary: str) -> str:
-    """A feed's summary as shown: as written from its lead on, cleaned like an article's text
-    (furniture, datelines, bylines, subtitles, "기사보기" tails gone), unless it is longer than a
-    summary should be (a whole article in `<description>`), then summarized like a text."""
-    lead = extract.lead_text(summary[:TEXT_CHARS])
-    return lead if len(lead) <= SUMMARY_CHARS else extract.summarize(lead, SUMMARY_CHARS)
-
-
-def _is_whole_article(content_text: str, summary: str) -> bool:
-    """Is a feed's own content the whole article? Long enough, and more than the summary (a
-    description copied into content:encoded is still only a summary)."""
-    squeeze = "".join(content_text.split())
-    return len(squeeze) >= FULL_CONTENT_MIN_CHARS and squeeze != "".join(summary.split())

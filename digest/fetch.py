@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from . import timing
 from .errors import FetchError, one_line
 from .models import FetchSettings, Response, Validators
 from .net import (
@@ -155,7 +156,8 @@ class Fetcher:
         async with self._all, sem:
             try:
                 async with asyncio.timeout(self._settings.total_timeout):
-                    return await self._get(url, validators)
+                    with timing.timed("fetch"):  # a request's own time, not its wait for a slot
+                        return await self._get(url, validators)
             except TimeoutError:
                 raise FetchError(url, f"timed out after {self._settings.total_timeout:g} s") from None
 

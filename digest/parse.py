@@ -76,7 +76,9 @@ def _parse_xml_feed(text: str, url: str, tz: str, now: datetime | None, max_item
     text = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
     data = text.encode("utf-8")
     headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
-    result: Any = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True)
+    result: Any = feedparser.parse(
+        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     warnings: list[str] = []
     if not result.get("version"):
         if result.get("bozo") and not result.entries:

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-from . import assemble, identity, learn, render, timing
+from . import assemble, featurecodec, identity, learn, render, timing
 from .checkpoint import checkpoint
 from .clock import Clock
 from .collect import CollectReport
@@ -44,6 +44,7 @@ from .models import Digest, Item, LeaseHolder, SealedDigest, Settings, SourceRep
 from .net import Resolver, system_resolver
 from .progress import Progress, Silent
 from .storage import Storage, Store
+from .stories import Features
 
 __all__ = [
     "RUNNER",
@@ -308,6 +309,7 @@ def _send_job(
     sealed = store.sealed(day)
     digest: Digest | None = None
     story_of_item: dict[int, str] = {}
+    assembled_features: Mapping[int, Features] = {}
     if sealed is not None:
         outputs = sealed.outputs or _legacy_outputs(settings, store, out, day, now)
         progress.finish(
@@ -316,6 +318,7 @@ def _send_job(
     else:
         assembled = assemble_day(settings, store, day, now, backfill)
         digest, story_of_item = assembled.digest, assembled.story_of_item
+        assembled_features = assembled.features
         with timing.timed("render"):
             outputs = render.render_all(digest, settings, render.make_environment())
         progress.finish("assemble", f"{day}: {len(story_of_item)} item(s) in {_stories(digest.story_count)}")
@@ -362,7 +365,10 @@ def _send_job(
             mail_stories=mail_stories,
         )
         with timing.timed("seal"):
-            sealed_now = store.seal_digest(record, story_of_item, email.recipients if mailing else (), now)
+            features = {i: featurecodec.encode(f) for i, f in assembled_features.items()}
+            sealed_now = store.seal_digest(
+                record, story_of_item, email.recipients if mailing else (), now, features
+            )
         checkpoint("send: sealed")
         if not sealed_now:
             # Sealed by another process while we assembled (possible only without the lease):
@@ -441,12 +447,26 @@ def assemble_day(
         else:
             candidates = store.candidates(day, end, end - backfill if backfill else None)
         items = assemble.select(candidates, day, settings.timezone, sealed is not None, backfill)
-        # Follow-ups join earlier stories: nothing to join when there is nothing new.
+        # Follow-ups join earlier stories: nothing to join when there is nothing new. The
+        # earlier items come by their stored features, without texts; the texts are loaded
+        # only of those the day's stories continue (an update says what is new).
         since = day - timedelta(days=assemble.CONTEXT_DAYS)
-        earlier = store.earlier_items(before=day, since=since) if items else []
+        light = store.earlier_light(before=day, since=since) if items else []
+        cached = {it.id: f for it, blob in light if blob is not None and (f := featurecodec.decode(blob))}
+        earlier = [it if it.id in cached or blob is None else _whole(store, it) for it, blob in light]
         model = model or learned_model(settings, store)
+    clusters = assemble.group(settings, items, earlier, cached)
+    with timing.timed("load"):
+        whole = store.items_by_id(i for i in assemble.joined(clusters) if i in cached)
+    clusters = assemble.with_earlier(clusters, whole)
     generated = sealed.generated_at if sealed is not None else now
-    return assemble.build(settings, items, earlier, day, now, generated, model)
+    return assemble.build(settings, items, earlier, day, now, generated, model, clusters)
+
+
+def _whole(store: Storage, item: Item) -> Item:
+    """An earlier item whose stored features could not be read: whole, to be clustered anew."""
+    found = store.items_by_id([item.id])
+    return found[0] if found else item
 
 
 def learned_model(settings: Settings, store: Storage) -> learn.Model | None:

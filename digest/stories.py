@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -235,6 +235,9 @@ class Cluster:
     story_id: str
     evidence: tuple[str, ...]
     english: frozenset[int] = frozenset()  # the ids of its items written in English
+    # What clustering knew of each of its items (by id): stored with the digest that publishes
+    # them, so a later run matches new items against them without their texts (`cluster`'s `cached`).
+    features: Mapping[int, Features] = field(default_factory=dict, compare=False)
 
 
 ALL_PAIRS_MAX = 400  # up to this many items every pair in the time window is compared
@@ -247,9 +250,12 @@ def cluster(
     window_days: float = 7.0,
     all_pairs_max: int = ALL_PAIRS_MAX,
     glossary: Sequence[GlossaryTerm] = (),
+    cached: Mapping[int, Features] | None = None,
 ) -> list[Cluster]:
     """Group `items` into stories. `earlier` items (already published, with story ids) seed
     their stories so that a follow-up joins them; they are never repeated as digest items.
+    `cached`: the stored features of earlier items (by id), used instead of their texts — which
+    then need not be loaded (their boilerplate was left out when they were clustered).
 
     1. Candidates: every pair for a small input; else pairs that share a MinHash LSH band of
        their text (reprints) or a pair of their rarest title-and-lead words (rewrites). Near
@@ -261,15 +267,24 @@ def cluster(
     everything: list[Item] = [*earlier, *items]
     n = len(everything)
     n_earlier = len(earlier)
+    stored = [(cached or {}).get(it.id) if k < n_earlier else None for k, it in enumerate(everything)]
     shared = boilerplate(
-        [it.text or it.summary for it in everything], [it.title for it in everything], shingle_hashes, tokens
+        ["" if f is not None else it.text or it.summary for it, f in zip(everything, stored, strict=True)],
+        [it.title for it in everything],
+        shingle_hashes,
+        tokens,
     )
-    langs = [crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600]) for it in everything]
+    langs = [
+        f.english
+        if f is not None
+        else crosslingual.is_english(it.title + "\n" + (it.text or it.summary)[:600])
+        for it, f in zip(everything, stored, strict=True)
+    ]
     known = glossary_of(tuple(glossary))
     gloss = known if len(set(langs)) == 2 else None  # both languages
     feats = [
-        features(it, b, gloss, known.province_ko, lang)
-        for it, b, lang in zip(everything, shared, langs, strict=True)
+        features(it, b, gloss, known.province_ko, lang) if f is None else _with_concepts(f, it, gloss)
+        for it, b, lang, f in zip(everything, shared, langs, stored, strict=True)
     ]
     across = crosslingual.Batch.of([f.concepts for f in feats if f.concepts is not None], gloss)
     cdf = across.df if across else {}
@@ -318,9 +333,18 @@ def cluster(
             rep = representative(current, english)
             ordered = (rep, *sorted((it for it in current if it.id != rep.id), key=_item_order))
             sid = _stored_id(group, everything, n_earlier) or story_id_for(current)
-            out.append(Cluster(ordered, old, sid, tuple(evidence), english))
+            mine = {everything[i].id: feats[i] for i in group if i >= n_earlier}
+            out.append(Cluster(ordered, old, sid, tuple(evidence), english, mine))
     out.sort(key=lambda c: min(it.id for it in c.items))
     return out
+
+
+def _with_concepts(f: Features, item: Item, gloss: Glossary | None) -> Features:
+    """Stored features in a batch of both languages: their concepts, from the title and summary
+    (the text is not loaded)."""
+    if gloss is None:
+        return f
+    return replace(f, concepts=crosslingual.concepts(item.title, item.summary, item.morphs, gloss, f.english))
 
 
 def _apart(i: int, j: int, n_earlier: int, times: Sequence[float]) -> bool:

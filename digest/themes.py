@@ -68,8 +68,20 @@ def _korean_key(text: str) -> str:
     return _SPACES.sub("", _fold(text))
 
 
+@lru_cache(maxsize=8192)
 def _is_ascii(term: str) -> bool:
-    return all(ord(c) < 128 for c in term)
+    return term.isascii()
+
+
+@lru_cache(maxsize=8192)
+def _needle(term: str) -> str:
+    """A plain substring every match of `term` contains: its Korean key, or an English term's
+    first word. Most terms are in no text; a substring test (C speed) rules them out before the
+    regular expression runs."""
+    if _is_ascii(term):
+        words = _fold(term).replace("-", " ").split()
+        return words[0] if words else ""
+    return _korean_key(term)
 
 
 @lru_cache(maxsize=4096)
@@ -118,6 +130,8 @@ class _Text:
     def count(self, term: str, take: bool) -> int:
         """How often `term` occurs; with `take`, blank the matches out, so that a shorter term
         inside a longer one is not counted again."""
+        if _needle(term) not in (self.folded if _is_ascii(term) else self.squeezed):
+            return 0
         pattern = _pattern(term)
         if _is_ascii(term):
             if take:

@@ -152,3 +152,6 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "https_proxy",
     ):
         monkeypatch.delenv(var, raising=False)
+    # Many collects run in this one process: keep the analyser loaded between them (a `digest`
+    # process unloads it after its collect; tests/test_korean.py checks that).
+    monkeypatch.setenv("DIGEST_KEEP_ANALYSER", "1")

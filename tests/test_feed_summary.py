@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from digest.collect import _feed_summary
 from digest.extract import find_subtitle
+from digest.newitems import feed_summary as _feed_summary
 
 LEAD = "보건복지부가 요양원 12곳에서 돌봄 로봇 실증을 시작한다고 12일 밝혔다."
 

@@ -103,3 +103,33 @@ def test_a_city_names_its_provinces_programme_and_quotes_and_spacing_do_not_matt
     ]
     assert all("강원|디지털헬스케어|특구" in k for k in keys), keys
     assert not programmes(analyse("AI 바우처 사업 공모").tokens, places)  # no proper noun: no programme
+
+
+def test_earlier_stories_are_matched_by_their_stored_features_without_their_texts() -> None:
+    # Day 1 is clustered and its items' features stored (as the seal does); day 2 matches its new
+    # items against them with the earlier texts not loaded at all, and forms the same stories as
+    # with the texts: the follow-up joins, the other programme stays apart.
+    from digest import featurecodec
+
+    day1 = [ko(1, DESIGNATION, "정책브리핑"), ko(4, DESIGNATION, "강원일보")]
+    [first] = cluster(day1)
+    stored = {i: featurecodec.encode(f) for i, f in first.features.items()}
+    assert set(stored) == {1, 4}
+    earlier = [replace(it, story_id=first.story_id, issued_on=DAY1.date()) for it in day1]
+    light = [replace(it, text="", morphs=()) for it in earlier]
+    cached = {i: f for i, blob in stored.items() if (f := featurecodec.decode(blob)) is not None}
+    assert set(cached) == {1, 4}
+    new = [
+        ko(2, WEEK_LATER, "강원일보", days=6),
+        ko(5, OTHER_PROGRAMME, "x", days=6),
+    ]
+
+    def shape(clusters: list) -> list:
+        return sorted((c.story_id, [i.id for i in c.items], [i.id for i in c.earlier]) for c in clusters)
+
+    with_texts = shape(cluster(new, earlier=earlier))
+    assert shape(cluster(new, earlier=light, cached=cached)) == with_texts
+    assert (first.story_id, [2], [1, 4]) in with_texts
+    # Without the cache, text-less earlier items could not be matched: the cache is what does it.
+    assert (first.story_id, [2], [1, 4]) not in shape(cluster(new, earlier=light))
+    assert featurecodec.decode(b"not a blob") is None  # unreadable: computed again, never fatal

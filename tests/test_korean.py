@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from digest.korean import CONTENT_TAGS, Morphs, analyse
 
 
@@ -24,3 +26,25 @@ def test_latin_is_folded_and_proper_nouns_found() -> None:
 
 def test_empty_text_needs_no_model() -> None:
     assert analyse("  ").tokens == ()
+
+
+def test_the_analyser_is_unloaded_after_a_collect_and_loads_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A `digest` process unloads the analyser when its collect is done: the assembly that follows
+    # (and a resident scheduler between collects) keeps its memory back. Measured in a process of
+    # its own; the next analysis loads it again and reads the same.
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("DIGEST_KEEP_ANALYSER")
+    code = (
+        "from digest import korean\n"
+        "def rss():\n"
+        "    return int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) // 1024\n"
+        "first = korean.analyse('휴이노가 AI 심전도 기기를 선보였다').tokens\n"
+        "loaded = rss(); korean.release(); freed = rss()\n"
+        "again = korean.analyse('휴이노가 AI 심전도 기기를 선보였다').tokens\n"
+        "print(loaded - freed, first == again, korean.analyser.cache_info().currsize)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    freed_mb, same, loaded = out.stdout.split()
+    assert int(freed_mb) >= 100 and same == "True" and loaded == "1", out.stdout

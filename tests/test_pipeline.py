@@ -208,7 +208,7 @@ def test_a_bug_on_one_sources_bytes_is_that_sources_line_and_the_rest_goes_on(
 ) -> None:
     """A fault of ours (here injected into the feed parser, for one feed only) does not stop the
     run: that source reports an internal error, the others are collected and mailed."""
-    from digest import collect
+    from digest import newitems as collect
 
     real = collect.parse_feed
 
@@ -218,6 +218,7 @@ def test_a_bug_on_one_sources_bytes_is_that_sources_line_and_the_rest_goes_on(
         return real(body, url, **kw)
 
     monkeypatch.setattr(collect, "parse_feed", faulty)
+    monkeypatch.setattr("digest.collect._page_pool", lambda: None)  # the fault is in this process
     serve_day(server, "day1")
     r = run(write_sources(tmp_path, server), tmp_path, DAY1)
     errors = {s.name: s.error for s in r.sources}
@@ -672,8 +673,8 @@ def test_labeled_examples_train_a_model_that_explain_shows(
 
 
 def test_a_feed_summary_is_shown_as_written_unless_it_is_a_whole_article() -> None:
-    from digest.collect import _feed_summary
     from digest.models import SUMMARY_CHARS
+    from digest.newitems import feed_summary as _feed_summary
 
     short = "요양시설 열 곳에서 돌봄로봇 실증이 시작됐다. 고령친화 업체 다섯 곳이 참여한다."
     assert _feed_summary(short + "\n무단전재 및 재배포 금지") == short
@@ -683,3 +684,31 @@ def test_a_feed_summary_is_shown_as_written_unless_it_is_a_whole_article() -> No
     shown = _feed_summary(article)
     assert shown.startswith("복지부는 돌봄로봇 실증을 시작한다고 밝혔다.") and len(shown) <= SUMMARY_CHARS
     assert _feed_summary("") == "" and _feed_summary("가" * 4_000_000).endswith("…")
+
+
+def test_pages_extracted_in_a_worker_process_make_the_same_digest(
+    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Article pages go to a worker process when a core is spare (real processes, forkserver);
+    # what they give is what the CPU thread gives, EUC-KR pages included, and the worker's
+    # extraction time is counted in the run's timings.
+    from digest import collect, timing
+
+    serve_day(server, "day1")
+    docs = {}
+    for workers in ("0", "1"):
+        monkeypatch.setenv("DIGEST_WORKERS", workers)
+        collect._drop_pool()
+        monkeypatch.setattr(collect, "_POOL_FAILED", False)
+        folder = tmp_path / workers
+        folder.mkdir()
+        before = timing.snapshot().get("extract", (0.0, 0))[1]
+        r = run(write_sources(folder, server), folder, DAY1)
+        assert not any(s.error for s in r.sources)
+        assert timing.snapshot().get("extract", (0.0, 0))[1] > before
+        assert (collect._POOL is not None) == (workers == "1")
+        doc = digest_json(folder, DAY1)
+        docs[workers] = [t for t in doc["themes"]]
+    collect._drop_pool()
+    monkeypatch.setattr(collect, "_POOL_FAILED", False)
+    assert docs["1"] == docs["0"] and sum(len(t["stories"]) for t in docs["1"]) >= 3

@@ -358,12 +358,14 @@ def test_a_version_3_state_is_migrated_and_keeps_its_items(tmp_path: Path) -> No
     )
     db.close()
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 5
         old = store.item_by_url("http://x/1")
         assert old is not None and old.title == "옛 기사"
         assert not old.date_only and old.subtitle == "", "an item stored before v4: a full time, no subtitle"
     columns = {r[1]: r for r in sqlite3.connect(path).execute("PRAGMA table_info(items)")}
     assert columns["date_only"][4] == "0" and columns["subtitle"][4] == "''"
+    # v5: the features cache starts empty (earlier items without it are clustered from their texts).
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM item_features").fetchone() == (0,)
 
 
 def test_a_date_only_item_and_its_subtitle_are_stored_and_completed(tmp_path: Path) -> None:
@@ -429,3 +431,60 @@ def test_prune_empties_old_texts_and_keeps_what_novelty_and_continuity_need(tmp_
         assert store.prune(date(2024, 6, 6)) == 0  # nothing left to prune
         store.vacuum()
         assert store.item_by_url("http://127.0.0.1/n/2") is not None
+
+
+def test_a_seal_stores_its_items_features_and_the_context_comes_without_their_texts(tmp_path: Path) -> None:
+    day = date(2024, 6, 12)
+    with Store(tmp_path / "s.sqlite") as store:
+        store.add_items([new_item(1), new_item(2)], NOW - timedelta(days=1))
+        one, two = sorted(store.candidates(day, assemble.day_end(day, "Asia/Seoul")), key=lambda i: i.id)
+        # Only the features of items the digest publishes are kept.
+        assert store.seal_digest(
+            sealed(day), {one.id: "s1", two.id: "s2"}, [], NOW, {one.id: b"blob", 999: b"x"}
+        )
+        light = {
+            it.id: (it, blob) for it, blob in store.earlier_light(before=day + timedelta(days=1), since=day)
+        }
+        assert light[one.id][1] == b"blob" and light[one.id][0].text == ""
+        assert light[one.id][0].title == "제목 1" and light[one.id][0].story_id == "s1"
+        assert light[two.id] == (store.items_by_id([two.id])[0], None)  # no features: whole
+        assert light[two.id][0].text == "본문입니다."
+        assert [it.text for it in store.items_by_id([two.id, one.id])] == ["본문입니다.", "본문입니다."]
+        assert store.prune(day + timedelta(days=1)) == 2  # and the pruned items' features go
+        assert [blob for _, blob in store.earlier_light(before=day + timedelta(days=1), since=day)] == [
+            None,
+            None,
+        ]
+
+
+def test_sources_are_committed_in_groups_and_one_that_cannot_be_stored_fails_alone(tmp_path: Path) -> None:
+    import asyncio
+
+    from digest.collect import _Workers
+
+    bad = new_item(5)
+    object.__setattr__(bad, "title", None)  # NOT NULL violation: this source's write fails
+
+    async def collect_three(store: Store) -> list[object]:
+        work = _Workers(store)
+        try:
+            writes = [
+                work.add_items(
+                    [new_item(1), new_item(2)], NOW, SourceUpdate("a", "http://x/a", Validators('"a"', None))
+                ),
+                work.add_items(
+                    [new_item(3), bad], NOW, SourceUpdate("b", "http://x/b", Validators('"b"', None))
+                ),
+                work.add_items([new_item(4)], NOW, SourceUpdate("c", "http://x/c", Validators('"c"', None))),
+            ]
+            return list(await asyncio.gather(*writes, return_exceptions=True))
+        finally:
+            work.close()
+
+    with Store(tmp_path / "s.sqlite") as store:
+        a, b, c = asyncio.run(collect_three(store))
+        assert (a, c) == (2, 1) and isinstance(b, StorageError)
+        assert store.count_items() == 3  # a's and c's, none of b's
+        assert store.source_state("b", "http://x/b") is None  # b is fetched again next time
+        state = store.source_state("c", "http://x/c")
+        assert state is not None and state.validators.etag == '"c"'

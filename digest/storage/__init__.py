@@ -9,7 +9,7 @@ never sees HTTP; every write is one transaction; every backend error leaves as a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
@@ -86,6 +86,12 @@ class Storage(Protocol):
         """Store new items and then `source`'s validators atomically; returns how many were new."""
         ...
 
+    def add_batches(
+        self, batches: Sequence[tuple[Sequence[NewItem], datetime, SourceUpdate | None]]
+    ) -> list[int]:
+        """`add_items` for several sources in one transaction; how many were new, per batch."""
+        ...
+
     def deferred(self, source: str, limit: int = 100) -> list[Item]:
         """Unissued items of a source whose article page is still to be fetched."""
         ...
@@ -104,6 +110,15 @@ class Storage(Protocol):
 
     def earlier_items(self, before: date, since: date) -> list[Item]:
         """Items published by digests in [since, before): the context that follow-ups join."""
+        ...
+
+    def earlier_light(self, before: date, since: date) -> list[tuple[Item, bytes | None]]:
+        """`earlier_items` with their stored clustering features; an item that has them comes
+        without its text and morphemes (clustering needs neither)."""
+        ...
+
+    def items_by_id(self, ids: Iterable[int]) -> list[Item]:
+        """These items, whole."""
         ...
 
     def item_by_url(self, canonical_url: str) -> Item | None:
@@ -137,9 +152,15 @@ class Storage(Protocol):
         ...
 
     def seal_digest(
-        self, digest: SealedDigest, story_of_item: dict[int, str], recipients: Sequence[str], now: datetime
+        self,
+        digest: SealedDigest,
+        story_of_item: dict[int, str],
+        recipients: Sequence[str],
+        now: datetime,
+        features: Mapping[int, bytes] | None = None,
     ) -> bool:
-        """Seal a date's digest, its items and its outbox rows atomically; False when already sealed."""
+        """Seal a date's digest, its items (with their clustering features) and its outbox rows
+        atomically; False when already sealed."""
         ...
 
     def digest_dates(self) -> list[date]:

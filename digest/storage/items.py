@@ -82,40 +82,51 @@ class ItemsMixin(StoreBase):
     ) -> int:
         """Store new items, and then the source's validators (as fetched: `source`), in one
         transaction. Returns how many were new (an item already known by canonical URL is left as it is)."""
-        added = 0
+        return self.add_batches([(items, first_seen, source)])[0]
+
+    def add_batches(
+        self, batches: Sequence[tuple[Sequence[NewItem], datetime, SourceUpdate | None]]
+    ) -> list[int]:
+        """`add_items` for several sources in one transaction (one commit, one sync to disk):
+        each source's items and validators are stored together, or, on a crash, none of the
+        batch's. Returns how many were new, per batch."""
+        out: list[int] = []
         with self._tx() as db:
-            for it in items:
-                cur = db.execute(
-                    """
-                    INSERT INTO items (source, url, canonical_url, guid, title, summary, text, author,
-                                       published, first_seen, content_hash, extract_status, morphs, backlog,
-                                       date_only, subtitle)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(canonical_url) DO NOTHING
-                    """,
-                    (
-                        it.source,
-                        it.url,
-                        it.canonical_url,
-                        it.guid,
-                        it.title,
-                        it.summary,
-                        it.text,
-                        it.author,
-                        it.published.isoformat() if it.published else None,
-                        first_seen.isoformat(),
-                        it.content_hash,
-                        it.extract_status,
-                        json.dumps([list(m) for m in it.morphs], ensure_ascii=False),
-                        int(it.backlog),
-                        int(it.date_only),
-                        it.subtitle,
-                    ),
-                )
-                added += cur.rowcount
-            if source is not None:
-                _record_source(db, source.name, source.url, "ok", first_seen, source.validators)
-        return added
+            for items, first_seen, source in batches:
+                added = 0
+                for it in items:
+                    cur = db.execute(
+                        """
+                        INSERT INTO items (source, url, canonical_url, guid, title, summary, text, author,
+                                           published, first_seen, content_hash, extract_status, morphs,
+                                           backlog, date_only, subtitle)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(canonical_url) DO NOTHING
+                        """,
+                        (
+                            it.source,
+                            it.url,
+                            it.canonical_url,
+                            it.guid,
+                            it.title,
+                            it.summary,
+                            it.text,
+                            it.author,
+                            it.published.isoformat() if it.published else None,
+                            first_seen.isoformat(),
+                            it.content_hash,
+                            it.extract_status,
+                            json.dumps([list(m) for m in it.morphs], ensure_ascii=False),
+                            int(it.backlog),
+                            int(it.date_only),
+                            it.subtitle,
+                        ),
+                    )
+                    added += cur.rowcount
+                if source is not None:
+                    _record_source(db, source.name, source.url, "ok", first_seen, source.validators)
+                out.append(added)
+        return out
 
     def deferred(self, source: str, limit: int = 100) -> list[Item]:
         """Unissued items of `source` whose article page was not fetched within the time budget
@@ -189,6 +200,30 @@ class ItemsMixin(StoreBase):
         ).fetchall()
         return [_item(r) for r in rows]
 
+    def earlier_light(self, before: date, since: date) -> list[tuple[Item, bytes | None]]:
+        """`earlier_items` with their stored features; those that have them come without their
+        text and morphemes (nothing is loaded that clustering does not need)."""
+        rows = self._x(
+            """
+            SELECT items.id, source, url, canonical_url, guid, title, summary, author, published,
+                   first_seen, content_hash, extract_status, story_id, issued_on, backlog, date_only,
+                   subtitle, f.data AS features,
+                   CASE WHEN f.data IS NULL THEN text ELSE '' END AS text,
+                   CASE WHEN f.data IS NULL THEN morphs ELSE '[]' END AS morphs
+            FROM items LEFT JOIN item_features f ON f.item_id = items.id
+            WHERE issued_on >= ? AND issued_on < ? ORDER BY items.id
+            """,
+            (since.isoformat(), before.isoformat()),
+        ).fetchall()
+        return [(_item(r), r["features"]) for r in rows]
+
+    def items_by_id(self, ids: Iterable[int]) -> list[Item]:
+        out: list[Item] = []
+        for chunk in _chunks(sorted(set(ids)), _CHUNK):
+            q = f"SELECT * FROM items WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id"
+            out.extend(_item(r) for r in self._x(q, chunk))
+        return out
+
     def item_by_url(self, canonical_url: str) -> Item | None:
         row = self._x("SELECT * FROM items WHERE canonical_url = ?", (canonical_url,)).fetchone()
         return _item(row) if row else None
@@ -233,6 +268,11 @@ class ItemsMixin(StoreBase):
                        OR (issued_on IS NULL AND backlog = 1 AND first_seen < :day))
                 """,
                 {"day": before.isoformat()},
+            )
+            db.execute(
+                "DELETE FROM item_features WHERE item_id IN "
+                "(SELECT id FROM items WHERE issued_on IS NOT NULL AND issued_on < ?)",
+                (before.isoformat(),),
             )
             return cur.rowcount
 

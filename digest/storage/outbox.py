@@ -4,7 +4,7 @@ digest and recipient that one process at a time claims, sends and finishes."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 
 from ..models import OutboxEntry, SealedDigest
@@ -29,10 +29,12 @@ class OutboxMixin(StoreBase):
         story_of_item: dict[int, str],
         recipients: Sequence[str],
         now: datetime,
+        features: Mapping[int, bytes] | None = None,
     ) -> bool:
         """Seal the digest for its date in one transaction: its items are marked as published
-        by it, its outputs kept, and one pending outbox row added per recipient. False when the
-        date was already sealed (by another process): nothing is changed then."""
+        by it (their clustering `features` stored), its outputs kept, and one pending outbox row
+        added per recipient. False when the date was already sealed (by another process):
+        nothing is changed then."""
         day = digest.date.isoformat()
         with self._tx() as db:
             row = db.execute("SELECT sealed_at FROM digests WHERE date = ?", (day,)).fetchone()
@@ -43,6 +45,10 @@ class OutboxMixin(StoreBase):
                     "UPDATE items SET issued_on = ?, story_id = ? WHERE id = ? AND issued_on IS NULL",
                     (day, story_id, item_id),
                 )
+            db.executemany(
+                "INSERT OR REPLACE INTO item_features (item_id, data) VALUES (?, ?)",
+                [(i, blob) for i, blob in (features or {}).items() if i in story_of_item],
+            )
             db.execute(
                 """
                 INSERT INTO digests (date, generated_at, stories, items, sealed_at, outputs, subject, mail_stories)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 APPLICATION_ID = 0x44475354  # "DGST": marks the file as a digest state
 # Tables every digest state has had since version 1: a file that has them (and no application id)
 # was written by a digest older than the id.
@@ -154,9 +154,19 @@ def _migrate_to_4(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_5(db: sqlite3.Connection) -> None:
+    # What clustering knew of each published item (`digest.featurecodec`): later runs match new
+    # items against it without loading a week of texts. A cache: a missing row is computed again.
+    db.execute(
+        "CREATE TABLE item_features (item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE, "
+        "data BLOB NOT NULL)"
+    )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
+    5: _migrate_to_5,
 }

@@ -1,0 +1,61 @@
+"""What clustering knew of an item, as the state stores it: compact bytes, read back without
+the item's text (no pickle: the state file is data, never code).
+
+A published item's features (`stories.Features`: its MinHash signature with its batch's
+boilerplate left out, its words, title words, days, names and numbers, language, programmes) are
+stored with the digest that publishes it. Later runs match new items against them instead of
+loading and analysing the texts of a week of earlier items again. Concepts are not stored: they
+depend on the glossary, and are made from the title and summary when a batch needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+
+import numpy as np
+
+from .signatures import SIGNATURE_SIZE
+from .stories import Features
+
+__all__ = ["VERSION", "decode", "encode"]
+
+VERSION = 1  # a blob of another version is ignored (the features are computed again)
+
+
+def encode(f: Features) -> bytes:
+    sig = np.asarray(f.signature, dtype="<u4").tobytes()
+    body = {
+        "v": VERSION,
+        "n": int(f.n_shingles),
+        "w": list(f.words),
+        "t": list(f.title_words),
+        "d": sorted(f.days),
+        "f": list(f.facts),
+        "e": bool(f.english),
+        "p": list(f.programmes),
+    }
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return zlib.compress(sig + text, 6)
+
+
+def decode(blob: bytes) -> Features | None:
+    """The features, or None for a blob this version cannot read (computed again, never fatal)."""
+    try:
+        raw = zlib.decompress(blob)
+        size = SIGNATURE_SIZE * 4
+        body = json.loads(raw[size:].decode("utf-8"))
+        if len(raw) < size or body.get("v") != VERSION:
+            return None
+        return Features(
+            signature=np.frombuffer(raw[:size], dtype="<u4").astype(np.uint32),
+            n_shingles=int(body["n"]),
+            words=tuple(str(w) for w in body["w"]),
+            title_words=tuple(str(w) for w in body["t"]),
+            days=frozenset(int(d) for d in body["d"]),
+            facts=tuple(str(w) for w in body["f"]),
+            english=bool(body["e"]),
+            programmes=tuple(str(w) for w in body["p"]),
+        )
+    except (zlib.error, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        return None
