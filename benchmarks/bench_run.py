@@ -23,7 +23,9 @@ What it does:
    (fresh state, date D = today-2 in Asia/Seoul), nothing changed (D+1: every feed 304), 10 % new
    (D+2 = today: every feed gets 10 % new items published earlier today). Wall time and peak RSS
    of the process tree (psutil, every 0.05 s) are measured here; the digest's own per-stage
-   seconds and calls come from its timings file.
+   seconds and calls come from its timings file. With `--history DAYS`, a 4th run: DAYS days of
+   published history are put in the state before run 1 (run 1's items and stored features,
+   re-dated; full texts kept, as in a state never pruned), then 10 % new again (for tomorrow).
 5. Measures floors in this process on the same bytes: a bare concurrent httpx fetch of every
    feed and page of run 1, bare lxml feed parsing, bare selectolax (lexbor, the digest's parser)
    HTML-to-text, and one batched kiwipiepy `tokenize` of every item's title + 400-character lead.
@@ -981,6 +983,13 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="run the first run under py-spy")
     parser.add_argument("--quick", action="store_true", help="--outlets 50")
     parser.add_argument("--python-server", action="store_true", help="serve with Python, not nginx")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="then a 4th run: 10 %% new on top of DAYS days of published history (run 1's items, re-dated)",
+    )
     parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)  # the fallback server's child
     args = parser.parse_args()
     if args.serve:
@@ -1148,6 +1157,21 @@ def bench(args: argparse.Namespace, work: Path, servers: list[Server]) -> int:
           f"the rest new reports of earlier ones), {press.pages_written - pages_before} pages in "
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     r3 = do_run(3, "10 % new", d2)
+    if args.history:
+        # run 4: DAYS days of published history before run 1 (its items and their stored features,
+        # re-dated, full texts kept: an unpruned state), then 10 % new again, for tomorrow's date.
+        started = time.perf_counter()
+        copied = inject_history(state, d0, args.history)
+        print(f"run 4 history: {copied} items in {args.history} days before {d0}, "
+              f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        d3 = d2 + timedelta(days=1)
+        day3 = datetime(d3.year, d3.month, d3.day, tzinfo=KST)
+        made = press.generate(
+            new_per, day3 + timedelta(minutes=1), day3 + timedelta(minutes=30), follow_share=0.3
+        )
+        press.write_feeds()
+        print(f"run 4 update: {made} new items")
+        do_run(4, f"10 % new, {args.history} days of history", d3)
 
     # 6. report
     print()
@@ -1200,6 +1224,7 @@ def bench(args: argparse.Namespace, work: Path, servers: list[Server]) -> int:
     result = {
         "benchmark": "run",
         "params": {"outlets": n, "items": m, "seed": args.seed, "dates": [str(d0), str(d1), str(d2)],
+                   "history_days": args.history,
                    "fetch_overrides": overrides, "concurrency": concurrency},
         "generated": {"pages": press.pages_written, "mb": round(press.bytes_written / 2**20, 1),
                       "seconds": round(gen1, 2), "events_run1": run1_events, "multi_outlet_events_run1": run1_multi,
@@ -1221,6 +1246,42 @@ def bench(args: argparse.Namespace, work: Path, servers: list[Server]) -> int:
         Path(args.json).write_text(line + "\n", encoding="utf-8")
     print(line)
     return 0
+
+
+def inject_history(state: Path, first_day: date, days: int) -> int:
+    """Copy the items the digest of `first_day` published (with their stored features) into each of
+    the `days` days before it, as published by those days' digests. Returns the items added."""
+    db = sqlite3.connect(state, isolation_level=None)
+    try:
+        cols = [r[1] for r in db.execute("PRAGMA table_info(items)") if r[1] != "id"]
+        shifted = {
+            "url": "url || '#h{k}'",
+            "canonical_url": "canonical_url || '#h{k}'",
+            "guid": "guid || '#h{k}'",
+            "story_id": "story_id || 'h{k}'",
+            "issued_on": "'{day}'",
+            "published": "strftime('%Y-%m-%dT%H:%M:%S+00:00', published, '-{k} days')",
+            "first_seen": "strftime('%Y-%m-%dT%H:%M:%S+00:00', first_seen, '-{k} days')",
+        }
+        before = db.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        db.execute("BEGIN")
+        for k in range(1, days + 1):
+            day = (first_day - timedelta(days=k)).isoformat()
+            exprs = ", ".join(shifted.get(c, c).format(k=k, day=day) for c in cols)
+            db.execute(
+                f"INSERT INTO items ({', '.join(cols)}) SELECT {exprs} FROM items WHERE issued_on = ?",
+                (first_day.isoformat(),),
+            )
+            db.execute(
+                "INSERT INTO item_features (item_id, data) SELECT new.id, f.data FROM items old "
+                "JOIN item_features f ON f.item_id = old.id "
+                "JOIN items new ON new.canonical_url = old.canonical_url || ? WHERE old.issued_on = ?",
+                (f"#h{k}", first_day.isoformat()),
+            )
+        db.execute("COMMIT")
+        return int(db.execute("SELECT COUNT(*) FROM items").fetchone()[0]) - int(before)
+    finally:
+        db.close()
 
 
 def check_304(url: str) -> None:

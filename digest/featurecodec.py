@@ -11,6 +11,7 @@ depend on the glossary, and are made from the title and summary when a batch nee
 from __future__ import annotations
 
 import json
+import sys
 import zlib
 
 import numpy as np
@@ -39,6 +40,12 @@ def encode(f: Features) -> bytes:
     return zlib.compress(sig + text, 6)
 
 
+def _words(values: list[object]) -> tuple[str, ...]:
+    """Interned: a week of earlier items shares most of its words (one string each, not one per
+    item that has it)."""
+    return tuple(sys.intern(str(w)) for w in values)
+
+
 def decode(blob: bytes) -> Features | None:
     """The features, or None for a blob this version cannot read (computed again, never fatal)."""
     try:
@@ -50,12 +57,12 @@ def decode(blob: bytes) -> Features | None:
         return Features(
             signature=np.frombuffer(raw[:size], dtype="<u4").astype(np.uint32),
             n_shingles=int(body["n"]),
-            words=tuple(str(w) for w in body["w"]),
-            title_words=tuple(str(w) for w in body["t"]),
+            words=_words(body["w"]),
+            title_words=_words(body["t"]),
             days=frozenset(int(d) for d in body["d"]),
-            facts=tuple(str(w) for w in body["f"]),
+            facts=_words(body["f"]),
             english=bool(body["e"]),
-            programmes=tuple(str(w) for w in body["p"]),
+            programmes=_words(body["p"]),
         )
     except (zlib.error, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         return None

@@ -712,3 +712,30 @@ def test_pages_extracted_in_a_worker_process_make_the_same_digest(
     collect._drop_pool()
     monkeypatch.setattr(collect, "_POOL_FAILED", False)
     assert docs["1"] == docs["0"] and sum(len(t["stories"]) for t in docs["1"]) >= 3
+
+
+def test_a_run_writes_its_stage_timings_when_asked(
+    server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DIGEST_TIMINGS=FILE: the command writes, at exit, the seconds and calls of each stage
+    # (what benchmarks/bench_run.py reads); without it, no file.
+    from digest import cli
+
+    serve_day(server, "day1")
+    sources = write_sources(tmp_path, server)
+    timings = tmp_path / "timings.json"
+    monkeypatch.setenv("DIGEST_TIMINGS", str(timings))
+    args = [
+        "run",
+        "--sources",
+        str(sources),
+        "--state",
+        str(tmp_path / "s.sqlite"),
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    assert cli.main([*args, "--date", DAY1.isoformat(), "--no-send"]) == 0
+    data = json.loads(timings.read_text(encoding="utf-8"))
+    for stage in ("fetch", "parse", "extract", "analyse", "store", "cluster", "themes", "render", "write"):
+        assert data["stages"][stage] >= 0 and data["calls"][stage] >= 1, stage
+    assert data["wall"] > 0 and data["peak_rss_mb"] > 0
