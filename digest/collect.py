@@ -255,8 +255,9 @@ def _page_pool() -> ProcessPoolExecutor | None:
             _POOL_FAILED = True
             return None
         try:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["digest.newitems"])
+            # spawn: each worker is this process's own child (it ends with it: `worker_started`);
+            # fork is unsafe beside the loop's threads, and a fork server outlives a killed run.
+            context = multiprocessing.get_context("spawn")
             _POOL = ProcessPoolExecutor(n, mp_context=context, initializer=newitems.worker_started)
             atexit.register(_drop_pool)
         except (OSError, ValueError):

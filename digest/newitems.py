@@ -7,8 +7,12 @@ A worker process hands its own stage timings back with each result (`digest.timi
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
 import signal
+import sys
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -64,8 +68,18 @@ NEVER_OLD = Window(False, datetime.min)  # pages left from an earlier collect ar
 
 def worker_started() -> None:
     """In a worker process: Ctrl-C is the parent's to handle (it stops the pool), not a
-    traceback from every worker."""
+    traceback from every worker; and the worker ends with its parent, even one killed outright
+    (SIGKILL), so that none outlives it holding its output open (Linux: PR_SET_PDEATHSIG)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(0)  # the parent died before the line above: nothing to work for
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def listed(
