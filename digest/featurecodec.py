@@ -51,8 +51,10 @@ def decode(blob: bytes) -> Features | None:
     try:
         raw = zlib.decompress(blob)
         size = SIGNATURE_SIZE * 4
+        if len(raw) < size:
+            return None
         body = json.loads(raw[size:].decode("utf-8"))
-        if len(raw) < size or body.get("v") != VERSION:
+        if body.get("v") != VERSION:
             return None
         return Features(
             signature=np.frombuffer(raw[:size], dtype="<u4").astype(np.uint32),

@@ -64,8 +64,8 @@ def analyse(text: str) -> Morphs:
 
 
 def analyse_many(texts: Sequence[str]) -> list[Morphs]:
-    """Morphemes of each text, in one call to the analyser (a batch costs about 40 % of the same
-    texts one by one); no text to analyse → no model loaded."""
+    """Morphemes of each text, in one call to the analyser (a batch of a source's items costs
+    about half of the same texts one by one); no text to analyse → no model loaded."""
     todo = [k for k, t in enumerate(texts) if t.strip()]
     out = [Morphs(())] * len(texts)
     if not todo:

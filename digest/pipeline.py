@@ -453,7 +453,10 @@ def assemble_day(
         since = day - timedelta(days=assemble.CONTEXT_DAYS)
         light = store.earlier_light(before=day, since=since) if items else []
         cached = {it.id: f for it, blob in light if blob is not None and (f := featurecodec.decode(blob))}
-        earlier = [it if it.id in cached or blob is None else _whole(store, it) for it, blob in light]
+        # An item whose stored features cannot be read is loaded whole and clustered anew.
+        unread = {it.id for it, blob in light if blob is not None and it.id not in cached}
+        again = {it.id: it for it in store.items_by_id(unread)} if unread else {}
+        earlier = [again.get(it.id, it) for it, _ in light]
         model = model or learned_model(settings, store)
     clusters = assemble.group(settings, items, earlier, cached)
     with timing.timed("load"):
@@ -461,12 +464,6 @@ def assemble_day(
     clusters = assemble.with_earlier(clusters, whole)
     generated = sealed.generated_at if sealed is not None else now
     return assemble.build(settings, items, earlier, day, now, generated, model, clusters)
-
-
-def _whole(store: Storage, item: Item) -> Item:
-    """An earlier item whose stored features could not be read: whole, to be clustered anew."""
-    found = store.items_by_id([item.id])
-    return found[0] if found else item
 
 
 def learned_model(settings: Settings, store: Storage) -> learn.Model | None:

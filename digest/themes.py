@@ -68,7 +68,6 @@ def _korean_key(text: str) -> str:
     return _SPACES.sub("", _fold(text))
 
 
-@lru_cache(maxsize=8192)
 def _is_ascii(term: str) -> bool:
     return term.isascii()
 
