@@ -46,7 +46,7 @@ def analyser() -> Any:
 
 def release() -> None:
     """Unload the analyser (a collect is done with it; the next one loads it again, 2-4 s): the
-    rest of a run and a resident scheduler between collects keep ~250 MB less. DIGEST_KEEP_ANALYSER=1
+    rest of a run and a resident scheduler between collects keep ~500 MB less. DIGEST_KEEP_ANALYSER=1
     keeps it (the tests, which run many collects in one process)."""
     if analyser.cache_info().currsize == 0 or os.environ.get("DIGEST_KEEP_ANALYSER"):
         return

@@ -38,6 +38,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from . import fastfeed
 from .charset import decode_html
 from .dates import Dated, date_out_of_range, read_date
 from .errors import ParseError, one_line
@@ -47,7 +48,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.DOTALL)
 # The closing tag of a feed's root, with or without a namespace prefix: </rss>, </atom:feed>, </rdf:RDF>.
 _CLOSER = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|rdf|channel)\s*>\Z", re.IGNORECASE)
 _WS = re.compile(r"\s+")
-_LINE_BREAKS = re.compile(r"[\u2028\u2029\u0085]")
+# Line breaks of any kind, and the other blanks that are not printable (as any control, a space).
+_LINE_BREAKS = re.compile(r"[\u2028\u2029\u0085\t\n\r\x0b\x0c]")
 
 
 def parse_feed(
@@ -75,24 +77,16 @@ def _parse_xml_feed(text: str, url: str, tz: str, now: datetime | None, max_item
     # Re-declare as UTF-8: we decoded it already.
     text = _XML_DECL.sub('<?xml version="1.0" encoding="utf-8"?>', text, count=1)
     data = text.encode("utf-8")
-    headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
-    result: Any = feedparser.parse(
-        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
     warnings: list[str] = []
-    if not result.get("version"):
-        if result.get("bozo") and not result.entries:
-            reason = _one_line(result.get("bozo_exception"))
-            raise ParseError(url, f"not a feed ({reason})")
-        if not result.entries:
-            raise ParseError(url, "not a feed (no RSS, Atom or JSON Feed document found)")
+    fast = fastfeed.read(data, url)
+    if fast is not None:
+        feed_title, raws = fast
+    else:
+        feed_title, raws = _feedparser(data, url, warnings)
     if not _CLOSER.search(_without_trailing_markup(text)):
         # A short or reset body: taking its entries would store a half item.
         raise ParseError(url, "truncated document (no closing </rss> or </feed>)")
-    if result.get("bozo"):
-        warnings.append(f"malformed feed, parsed leniently: {_one_line(result.get('bozo_exception'))}")
     entries: list[Entry] = []
-    raws: list[Any] = list(result.entries)
     kept, undated = _newest(
         raws, max_items, lambda raw: _when(_entry_date(_xml_dates(raw), "", tz, now, None))
     )
@@ -106,8 +100,25 @@ def _parse_xml_feed(text: str, url: str, tz: str, now: datetime | None, max_item
         entries.append(entry)
     if len(raws) > max_items:
         warnings.append(_cap_note(len(raws), max_items, undated))
-    title = _clean_text(result.feed.get("title", "")) if result.get("feed") else ""
-    return ParsedFeed(title=title, entries=tuple(entries), warnings=tuple(warnings))
+    return ParsedFeed(title=_clean_text(feed_title), entries=tuple(entries), warnings=tuple(warnings))
+
+
+def _feedparser(data: bytes, url: str, warnings: list[str]) -> tuple[str, list[Any]]:
+    """The feed's title and raw entries by feedparser (what `fastfeed` does not read)."""
+    headers = {"content-type": "application/xml; charset=utf-8", "content-location": url}
+    result: Any = feedparser.parse(
+        io.BytesIO(data), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
+    if not result.get("version"):
+        if result.get("bozo") and not result.entries:
+            reason = _one_line(result.get("bozo_exception"))
+            raise ParseError(url, f"not a feed ({reason})")
+        if not result.entries:
+            raise ParseError(url, "not a feed (no RSS, Atom or JSON Feed document found)")
+    if result.get("bozo"):
+        warnings.append(f"malformed feed, parsed leniently: {_one_line(result.get('bozo_exception'))}")
+    title = str(result.feed.get("title", "")) if result.get("feed") else ""
+    return title, list(result.entries)
 
 
 def _without_trailing_markup(text: str) -> str:
@@ -304,7 +315,8 @@ def html_to_text(fragment: str) -> str:
 def _clean_text(value: object) -> str:
     """One line of text: no controls, no line breaks of any kind (safe for headers and titles)."""
     text = _LINE_BREAKS.sub(" ", str(value or ""))
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     return _WS.sub(" ", text).strip()
 
 
