@@ -13,7 +13,6 @@ import argparse
 import os
 import signal
 import sys
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import date, datetime, timedelta
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from . import __version__, signals, timing
+from . import __version__, signals, sourcescli, textwidth, timing
 from .errors import BusyError, ConfigError, DigestError, InterruptedRun, UsageError, one_line
 
 if TYPE_CHECKING:  # `digest --help` imports none of the pipeline (the analyser, numpy, lxml …)
@@ -159,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(sch)
     sch.add_argument("--verbose", action="store_true", help="also log each HTTP request and scheduler event")
 
+    sourcescli.add_parser(sub)
+
     stat = sub.add_parser(
         "status", help="last collect and send, next runs, items waiting, the outbox, sources"
     )
@@ -210,6 +211,10 @@ def _signals() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+def _sources(args: argparse.Namespace) -> int:
+    return sourcescli.run(args, sys.stdout)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {
@@ -223,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stories": _stories,
         "publish": _publish,
         "explain": _explain,
+        "sources": _sources,
     }
     try:
         with _signals():
@@ -477,22 +483,20 @@ def _stories(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _pad(text: str, width: int) -> str:
-    """Left-justify counting East Asian wide characters as two columns."""
-    cols = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(0, width - cols)
-
-
 def print_sources(sources: Sequence[SourceReport]) -> None:
     print("sources:")
     for s in sources:
         if s.error:
-            print(f"  {_pad(s.name, 24)} FAILED: {s.error}")
+            print(f"  {textwidth.pad(s.name, 24)} FAILED: {s.error}")
+        elif s.waiting:
+            print(f"  {textwidth.pad(s.name, 24)} not fetched: {s.waiting}")
         elif s.not_modified:
-            print(f"  {_pad(s.name, 24)} not modified (304)")
+            print(f"  {textwidth.pad(s.name, 24)} not modified (304)")
         else:
             older = f"  older {s.backlog:3d} (first collect: recorded as seen)" if s.backlog else ""
-            print(f"  {_pad(s.name, 24)} seen {s.seen:3d}  new {s.new:3d}  failed {s.failed:3d}{older}")
+            print(
+                f"  {textwidth.pad(s.name, 24)} seen {s.seen:3d}  new {s.new:3d}  failed {s.failed:3d}{older}"
+            )
         for note in s.notes[:5]:
             print(f"  {' ' * 24}   note: {note}")
         if len(s.notes) > 5:
@@ -506,7 +510,7 @@ def print_digest(
         return
     print("stories:")
     for title, count in sections:
-        print(f"  {_pad(title, 24)} {count:3d}")
+        print(f"  {textwidth.pad(title, 24)} {count:3d}")
     if reproduced:
         state = "sealed earlier: written again as it was sealed; nothing new taken"
     elif sealed:

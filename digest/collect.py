@@ -16,24 +16,23 @@ published before the first-run window are recorded as seen (backlog), not news.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import functools
-import multiprocessing
-import os
+import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 import httpx
 
-from . import assemble, identity, korean, newitems, timing
+from . import assemble, backoff, identity, korean, newitems, sourcehealth, timing, workerpool
 from .checkpoint import checkpoint
 from .clock import Clock
+from .collectreport import CollectReport, collect_line
 from .errors import DigestError, FetchError, ParseError, one_line
 from .fetch import Fetcher, make_client
 from .models import (
@@ -54,23 +53,6 @@ __all__ = ["CollectReport", "collect", "collect_line"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class CollectReport:
-    sources: tuple[SourceReport, ...]
-    seconds: float = 0.0
-
-    @property
-    def error(self) -> str | None:
-        """Set when every source failed (then nothing is sent)."""
-        if self.sources and all(r.error for r in self.sources):
-            return "every source failed"
-        return None
-
-    @property
-    def new(self) -> int:
-        return sum(r.new for r in self.sources)
 
 
 def collect(
@@ -95,32 +77,15 @@ def collect(
     try:
         reports = asyncio.run(_collect(settings, sources, store, now, since, client, progress, resolver))
     finally:
-        korean.release()  # assembling needs the stored morphemes, not the analyser
+        # Assembling needs the stored morphemes, not the analyser nor the workers' memory.
+        korean.release()
+        workerpool.end()
     seconds = time.monotonic() - started
     report = CollectReport(tuple(reports), seconds)
     line = collect_line(report)
     progress.finish("collect", line)
     store.job_finished("collect", clock(), report.error is None, line, seconds)
     return report
-
-
-def collect_line(report: CollectReport) -> str:
-    """``11 source(s): 230 seen, 12 new, 3 not modified, 1 failed (x: HTTP 404) (3.2 s)``."""
-    rs = report.sources
-    failed = [r for r in rs if r.error]
-    unchanged = sum(1 for r in rs if r.not_modified)
-    older = sum(r.backlog for r in rs)
-    return (
-        f"{len(rs)} source(s): {sum(r.seen for r in rs)} seen, {report.new} new"
-        + (f", {older} older ones recorded as seen (first collect)" if older else "")
-        + (f", {unchanged} not modified" if unchanged else "")
-        + (
-            f", {len(failed)} failed ({'; '.join(f'{r.name}: {r.error}' for r in failed[:3])})"
-            if failed
-            else ""
-        )
-        + f" ({report.seconds:.1f} s)"
-    )
 
 
 class _Workers:
@@ -135,6 +100,9 @@ class _Workers:
         self._store = store
         self._waiting: list[tuple[_Batch, asyncio.Future[int]]] = []
         self._writing = False
+        # Article pages fetched and not yet extracted, at most: fetching runs ahead of extraction
+        # by this much, no more (500 sources' pages waiting for the workers held ~500 MB).
+        self.pages = asyncio.Semaphore(PAGES_AHEAD)
 
     async def add_items(self, items: list[NewItem], now: datetime, update: SourceUpdate) -> int:
         """Store a source's items and validators. Group commit: what sources hand in while a
@@ -207,12 +175,12 @@ class _Workers:
 
     async def _spare(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `fn` in a worker process when there is a core to spare, else in the CPU thread."""
-        pool = _page_pool()
+        pool = workerpool.pool()
         if pool is not None:
             try:
                 return await asyncio.wrap_future(pool.submit(fn, *args, **kwargs))
             except BrokenProcessPool:
-                _drop_pool()  # a worker died (killed, out of memory): this call, and the rest, here
+                workerpool.drop()  # a worker died (killed, out of memory): this call, and the rest, here
         return await self.cpu(fn, *args, **kwargs)
 
     def close(self) -> None:
@@ -231,45 +199,8 @@ def _timed(stage: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) ->
 
 
 _Batch = tuple[list[NewItem], datetime, SourceUpdate]
-
-# Feeds are parsed and article pages extracted in worker processes, one per core but the one the
-# loop, the analyser and the state share: parsing and extraction hold the GIL, and in this process
-# they would stall fetching. Started when a collect first needs it and kept for the process (a
-# scheduler collects every hour); DIGEST_WORKERS sets how many (0: none, all in the CPU thread).
-_POOL: ProcessPoolExecutor | None = None
-_POOL_FAILED = False
-
-
-def _workers_wanted() -> int:
-    try:
-        return max(0, int(os.environ.get("DIGEST_WORKERS", "")))
-    except ValueError:
-        return max(0, (os.cpu_count() or 1) - 1)
-
-
-def _page_pool() -> ProcessPoolExecutor | None:
-    global _POOL, _POOL_FAILED
-    if _POOL is None and not _POOL_FAILED:
-        n = _workers_wanted()
-        if n == 0:
-            _POOL_FAILED = True
-            return None
-        try:
-            # spawn: each worker is this process's own child (it ends with it: `worker_started`);
-            # fork is unsafe beside the loop's threads, and a fork server outlives a killed run.
-            context = multiprocessing.get_context("spawn")
-            _POOL = ProcessPoolExecutor(n, mp_context=context, initializer=newitems.worker_started)
-            atexit.register(_drop_pool)
-        except (OSError, ValueError):
-            _POOL_FAILED = True  # no processes here (a sandbox): the CPU thread does it
-    return _POOL
-
-
-def _drop_pool() -> None:
-    global _POOL, _POOL_FAILED
-    pool, _POOL, _POOL_FAILED = _POOL, None, True
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+_JITTER = random.Random()  # spreads the retries of sources that failed together
+PAGES_AHEAD = 64
 
 
 class _Budget:
@@ -338,28 +269,55 @@ async def _collect_source(
 ) -> SourceReport:
     state = await work.state(store.source_state, source.name, source.url)
     first = state is None or state.first_collect
+    health = state.health if state is not None else backoff.Health()
+    if not backoff.due(health, now):
+        return SourceReport(source.name, waiting=sourcehealth.waiting(health, now))
+    url = health.moved_to or source.url  # a permanent redirect is followed from then on
     try:
         if budget.left() <= 0:
-            raise FetchError(source.url, "not fetched: the collect's time (fetch.run_deadline) was spent")
+            raise FetchError(url, "not fetched: the collect's time (fetch.run_deadline) was spent")
         try:
-            get = fetcher.get(source.url, state.validators if state else None)
+            get = fetcher.get(url, state.validators if state else None)
             response = await asyncio.wait_for(get, budget.left())
         except TimeoutError:
             raise FetchError(
-                source.url, f"no answer within the source's time (fetch.source_budget: {budget.seconds:g} s)"
+                url, f"no answer within the source's time (fetch.source_budget: {budget.seconds:g} s)"
             ) from None
+        health, moved = backoff.after_answer(
+            health,
+            now,
+            not_modified=response.not_modified,
+            moved_to=response.moved_to,
+            retry_after_header=response.retry_after,
+            cache_control=response.cache_control,
+        )
         if response.not_modified:
-            await work.state(store.record_source, source.name, source.url, "not-modified", now)
-            notes = await _fetch_deferred(source, store, fetcher, work, now, budget)
+            await work.state(store.record_source, source.name, source.url, "not-modified", now, None, health)
+            notes = [*moved, *await _fetch_deferred(source, store, fetcher, work, now, budget)]
             return SourceReport(source.name, not_modified=True, notes=tuple(notes))
         entries, warnings = await work.entries(source, response, settings, now)
     except (FetchError, ParseError) as exc:
-        await work.state(store.record_source, source.name, source.url, one_line(exc), now)
-        return SourceReport(source.name, error=one_line(exc))
+        reason = one_line(exc)
+        status = exc.status if isinstance(exc, FetchError) else None
+        wait = backoff.retry_after(exc.retry_after, now) if isinstance(exc, FetchError) else None
+        after = backoff.after_failure(health, now, reason, status=status, retry_after=wait, rng=_JITTER)
+        await work.state(store.record_source, source.name, source.url, reason, now, None, after)
+        gone = ("gone (HTTP 410): not fetched again until its URL changes in the sources file",)
+        return SourceReport(source.name, error=reason, notes=gone if after.gone and not health.gone else ())
+
+    dated = [e.published for e in entries if e.published is not None]
+    health = backoff.after_success(
+        health,
+        now,
+        retry_after=backoff.retry_after(response.retry_after, now),
+        max_age=backoff.max_age(response.cache_control),
+        newest=max(dated) if dated else None,
+        links_found=len(entries) if source.type == "page" else None,
+    )
 
     # Which entries are new: by canonical URL, by (source, guid), and once within the batch. A
     # link that is not a URL (a port of 99999 …) is that entry's note, not the source's failure.
-    notes = list(warnings)
+    notes = [*warnings, *moved]
     canon: list[tuple[Entry, str]] = []
     for e in entries:
         try:
@@ -409,7 +367,7 @@ async def _collect_source(
         hashes.add(item.content_hash)
         items.append(item)
     items = await work.cpu(newitems.analysed, items)
-    update = SourceUpdate(source.name, source.url, response.validators)
+    update = SourceUpdate(source.name, source.url, response.validators, health)
     added = await work.add_items(items, now, update)
     checkpoint("collect: a source stored")
     notes += await _fetch_deferred(
@@ -442,21 +400,33 @@ async def _build_item(
     async def fallback(status: str) -> NewItem:
         return await work.cpu(newitems.new_item, source, entry, canonical, partial, status, now, window)
 
+    slot = False
+
+    async def get_page() -> Response:
+        nonlocal slot
+        await work.pages.acquire()  # waiting for a slot counts against the source's time too
+        slot = True
+        return await fetcher.get(entry.url)
+
     try:
-        if budget.left() <= 0:
-            raise TimeoutError
-        page = await asyncio.wait_for(fetcher.get(entry.url), budget.left())
-    except TimeoutError:
-        return (
-            await fallback("deferred"),
-            f"{entry.url}: not fetched in the source's time (kept the feed summary; fetched on the next collect)",
-        )
-    except FetchError as exc:
-        reason = exc.reason
-    else:
-        item, reason = await work.page_item(source, entry, canonical, page, now, window)
-        if item is not None:
-            return item, None
+        try:
+            if budget.left() <= 0:
+                raise TimeoutError
+            page = await asyncio.wait_for(get_page(), budget.left())
+        except TimeoutError:
+            return (
+                await fallback("deferred"),
+                f"{entry.url}: not fetched in the source's time (kept the feed summary; fetched on the next collect)",
+            )
+        except FetchError as exc:
+            reason = exc.reason
+        else:
+            item, reason = await work.page_item(source, entry, canonical, page, now, window)
+            if item is not None:
+                return item, None
+    finally:
+        if slot:
+            work.pages.release()
     if partial is not None:  # the feed's own content is the best we have
         return await fallback("ok"), f"{entry.url}: {reason} (used the feed's content)"
     return await fallback(f"failed: {reason}"), f"{entry.url}: {reason} (kept the feed summary)"

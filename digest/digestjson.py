@@ -16,6 +16,8 @@ theme; null on an empty day); a story with English coverage has ``"english_outle
 ``evidence``: those of its outlets that covered it in English. A theme with more stories than
 `max_stories_per_theme` has ``"more"`` after ``stories``: the rest, ranked, as story objects whose
 items carry no ``text`` (the digest lists them compactly under "더 보기" and publishes them).
+When some sources are failing, quiet or gone, ``"sources_note"`` after ``themes`` says so in one
+line (`digest.sourcehealth.footer`); the key is absent otherwise.
 
 Here too is what every reader of a digest shares: `OTHER`, the counts (`counts`,
 `counts_of_json`), the update-note sentence (`update_sentence`, with `ko_date`) and the time-zone
@@ -354,6 +356,7 @@ class DigestRecord:
     timezone: str  # an IANA name; "" when not in the file
     themes: tuple[SectionRecord, ...] = ()
     lead: str = ""  # the id of the day's lead story (first in `themes`); "" on an empty day
+    sources_note: str = ""  # the sources' health footer; "" when there was nothing to say
 
     @classmethod
     def from_digest(cls, digest: Digest) -> DigestRecord:
@@ -364,6 +367,7 @@ class DigestRecord:
             timezone=digest.timezone,
             themes=tuple(SectionRecord.from_section(section) for section in digest.sections),
             lead=digest.lead or "",
+            sources_note=digest.sources_note or "",
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -375,6 +379,7 @@ class DigestRecord:
             "timezone": self.timezone,
             "lead": self.lead or None,
             "themes": [section.to_dict() for section in self.themes],
+            **({"sources_note": self.sources_note} if self.sources_note else {}),
         }
 
     def to_json(self) -> str:
@@ -398,6 +403,7 @@ class DigestRecord:
             timezone=_str(data.get("timezone")),
             themes=tuple(SectionRecord.from_dict(s) for s in data.get("themes") or []),
             lead=_str(data.get("lead")),
+            sources_note=_str(data.get("sources_note")),
         )
 
     @classmethod

@@ -38,9 +38,13 @@ class ConfigError(DigestError, ValueError):
 class FetchError(DigestError):
     """A URL could not be fetched (DNS, refused, timeout, HTTP error, too large, refused address)."""
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(
+        self, url: str, reason: str, *, status: int | None = None, retry_after: str | None = None
+    ) -> None:
         self.url = url
         self.reason = reason
+        self.status = status  # the HTTP status of an answer that was an error (404, 410, 429 ...)
+        self.retry_after = retry_after  # its Retry-After header, as sent
         super().__init__(f"{url}: {reason}")
 
 

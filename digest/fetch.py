@@ -169,6 +169,7 @@ class Fetcher:
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
         current = url
+        permanent = True  # every hop so far 301/308
         for _hop in range(self._settings.max_redirects + 1):
             origin = check_url(current, self._trusted, None)
             pin = Pin(origin.host, origin.port, await self._address(current, origin))
@@ -189,7 +190,9 @@ class Fetcher:
                     if not location:
                         raise FetchError(current, f"HTTP {resp.status_code} without Location")
                     current = urljoin(current, location)
+                    permanent = permanent and resp.status_code in (301, 308)
                     continue
+                moved_to = current if permanent and current != url else None
                 if resp.status_code == 304:
                     return Response(
                         url=url,
@@ -199,9 +202,17 @@ class Fetcher:
                         content_type="",
                         charset=None,
                         validators=validators or Validators(),
+                        moved_to=moved_to,
+                        retry_after=resp.headers.get("retry-after"),
+                        cache_control=resp.headers.get("cache-control"),
                     )
                 if resp.status_code >= 400:
-                    raise FetchError(current, f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
+                    raise FetchError(
+                        current,
+                        f"HTTP {resp.status_code} {resp.reason_phrase}".strip(),
+                        status=resp.status_code,
+                        retry_after=resp.headers.get("retry-after"),
+                    )
                 if resp.status_code >= 300 or resp.status_code < 200:
                     raise FetchError(current, f"unexpected HTTP {resp.status_code}")
                 body = await self._read_capped(resp, current)
@@ -216,6 +227,9 @@ class Fetcher:
                     validators=Validators(
                         etag=resp.headers.get("etag"), last_modified=resp.headers.get("last-modified")
                     ),
+                    moved_to=moved_to,
+                    retry_after=resp.headers.get("retry-after"),
+                    cache_control=resp.headers.get("cache-control"),
                 )
             finally:
                 await resp.aclose()

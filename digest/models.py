@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from .backoff import Health
+
 SourceType = Literal["feed", "page"]
 
 
@@ -44,6 +46,11 @@ class Response:
     content_type: str  # media type without parameters, lower case ("" if absent)
     charset: str | None  # the charset parameter of Content-Type, if any
     validators: Validators = Validators()
+    # Every redirect on the way was permanent (301/308): the URL to ask from now on; else None.
+    moved_to: str | None = None
+    # Retry-After / Cache-Control of the answer, as sent (`digest.backoff` reads them).
+    retry_after: str | None = None
+    cache_control: str | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -214,6 +221,7 @@ class Digest:
     timezone: str
     sections: tuple[ThemeSection, ...]
     lead: str | None = None  # the id of the day's most important story (first in `sections`)
+    sources_note: str | None = None  # the sources' health, when there is something to say
 
     @property
     def story_count(self) -> int:
@@ -240,6 +248,7 @@ class SourceReport:
     not_modified: bool = False
     notes: tuple[str, ...] = ()  # per-item problems (article page 404, extraction failed …)
     backlog: int = 0  # on a first collect: items older than the first-run window, recorded as seen
+    waiting: str | None = None  # not fetched this time (backoff, Retry-After, 410): why
 
 
 # --------------------------------------------------------------------------- the state's records
@@ -314,6 +323,7 @@ class SourceState:
     last_status: str | None
     last_checked: str | None
     last_ok: str | None
+    health: Health = field(default_factory=Health)  # how it has been doing at this URL (new when moved)
 
     @property
     def first_collect(self) -> bool:
@@ -423,6 +433,7 @@ class SourceUpdate:
     name: str
     url: str
     validators: Validators
+    health: Health | None = None  # how it has been doing, after this fetch
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
-from . import assemble, featurecodec, identity, learn, render, timing
+from . import assemble, featurecodec, identity, learn, render, sourcehealth, timing
 from .checkpoint import checkpoint
 from .clock import Clock
 from .collect import CollectReport
@@ -463,7 +463,11 @@ def assemble_day(
         whole = store.items_by_id(i for i in assemble.joined(clusters) if i in cached)
     clusters = assemble.with_earlier(clusters, whole)
     generated = sealed.generated_at if sealed is not None else now
-    return assemble.build(settings, items, earlier, day, now, generated, model, clusters)
+    built = assemble.build(settings, items, earlier, day, now, generated, model, clusters)
+    if sealed is not None:
+        return built  # as it was sealed
+    note = sourcehealth.footer(sourcehealth.configured(settings.sources, store.sources()), now)
+    return replace(built, digest=replace(built.digest, sources_note=note))
 
 
 def learned_model(settings: Settings, store: Storage) -> learn.Model | None:

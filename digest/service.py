@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from . import pipeline, queries
+from . import pipeline, queries, sourcehealth
 from .collect import collect_line
 from .config import load_settings
 from .errors import BusyError, ConfigError, DigestError
@@ -408,8 +408,6 @@ def status_lines(settings: Settings, state: str) -> Iterator[str]:
         else "lease: free (no job running)"
     )
     yield "sources:"
-    for src in st.sources:
-        yield (
-            f"  {src.name}: {src.last_status or '-'} "
-            f"(checked {src.last_checked or 'never'}; last ok {src.last_ok or 'never'})"
-        )
+    rows = sourcehealth.status_rows(sourcehealth.configured(settings.sources, st.sources), now)
+    for line in sourcehealth.format_table(sourcehealth.STATUS_HEADER, rows).splitlines():
+        yield f"  {line}"

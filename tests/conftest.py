@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -155,3 +157,17 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Many collects run in this one process: keep the analyser loaded between them (a `digest`
     # process unloads it after its collect; tests/test_korean.py checks that).
     monkeypatch.setenv("DIGEST_KEEP_ANALYSER", "1")
+
+
+@pytest.fixture
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system resolver answers numeric hosts only: a name that reached it fails the fetch
+    instead of sending a query (use with `pytestmark = pytest.mark.usefixtures("no_dns")`)."""
+    real = socket.getaddrinfo
+
+    def numeric_only(
+        host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
+    ) -> Any:
+        return real(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+
+    monkeypatch.setattr(socket, "getaddrinfo", numeric_only)

@@ -68,18 +68,7 @@ def fetch_error(url: str, **kw: Any) -> FetchError:
     return info.value
 
 
-@pytest.fixture(autouse=True)
-def _no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The system resolver answers numeric hosts only: a name that reached it fails the fetch
-    instead of sending a query."""
-    real = socket.getaddrinfo
-
-    def numeric_only(
-        host: Any, port: Any, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
-    ) -> Any:
-        return real(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
-
-    monkeypatch.setattr(socket, "getaddrinfo", numeric_only)
+pytestmark = pytest.mark.usefixtures("no_dns")  # no name ever reaches the system resolver
 
 
 class RawServer:

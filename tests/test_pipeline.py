@@ -218,7 +218,7 @@ def test_a_bug_on_one_sources_bytes_is_that_sources_line_and_the_rest_goes_on(
         return real(body, url, **kw)
 
     monkeypatch.setattr(collect, "parse_feed", faulty)
-    monkeypatch.setattr("digest.collect._page_pool", lambda: None)  # the fault is in this process
+    monkeypatch.setattr("digest.workerpool.pool", lambda: None)  # the fault is in this process
     serve_day(server, "day1")
     r = run(write_sources(tmp_path, server), tmp_path, DAY1)
     errors = {s.name: s.error for s in r.sources}
@@ -689,28 +689,26 @@ def test_a_feed_summary_is_shown_as_written_unless_it_is_a_whole_article() -> No
 def test_pages_extracted_in_a_worker_process_make_the_same_digest(
     server: LoopbackServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Article pages go to a worker process when a core is spare (real processes, forkserver);
+    # Article pages go to a worker process when a core is spare (real processes, spawned);
     # what they give is what the CPU thread gives, EUC-KR pages included, and the worker's
     # extraction time is counted in the run's timings.
-    from digest import collect, timing
+    from digest import timing, workerpool
 
     serve_day(server, "day1")
     docs = {}
     for workers in ("0", "1"):
         monkeypatch.setenv("DIGEST_WORKERS", workers)
-        collect._drop_pool()
-        monkeypatch.setattr(collect, "_POOL_FAILED", False)
+        workerpool.reset()
         folder = tmp_path / workers
         folder.mkdir()
         before = timing.snapshot().get("extract", (0.0, 0))[1]
         r = run(write_sources(folder, server), folder, DAY1)
         assert not any(s.error for s in r.sources)
         assert timing.snapshot().get("extract", (0.0, 0))[1] > before
-        assert (collect._POOL is not None) == (workers == "1")
+        assert (workerpool._POOL is not None) == (workers == "1")
         doc = digest_json(folder, DAY1)
         docs[workers] = [t for t in doc["themes"]]
-    collect._drop_pool()
-    monkeypatch.setattr(collect, "_POOL_FAILED", False)
+    workerpool.reset()
     assert docs["1"] == docs["0"] and sum(len(t["stories"]) for t in docs["1"]) >= 3
 
 

@@ -358,7 +358,7 @@ def test_a_version_3_state_is_migrated_and_keeps_its_items(tmp_path: Path) -> No
     )
     db.close()
     with Store(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 5
+        assert store.schema_version == SCHEMA_VERSION == 6
         old = store.item_by_url("http://x/1")
         assert old is not None and old.title == "옛 기사"
         assert not old.date_only and old.subtitle == "", "an item stored before v4: a full time, no subtitle"

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
 
+from ..backoff import Health
 from ..errors import StorageError
 from ..models import (
     Item,
@@ -69,9 +70,16 @@ class Storage(Protocol):
         ...
 
     def record_source(
-        self, name: str, url: str, status: str, checked: datetime, validators: Validators | None = None
+        self,
+        name: str,
+        url: str,
+        status: str,
+        checked: datetime,
+        validators: Validators | None = None,
+        health: Health | None = None,
     ) -> None:
-        """Save a source's outcome; validators only when given (i.e. after its items are stored)."""
+        """Save a source's outcome; validators only when given (i.e. after its items are stored),
+        its health when given."""
         ...
 
     # items

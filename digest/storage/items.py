@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from ..backoff import Health, from_json, to_json
 from ..models import Item, Known, NewItem, SourceState, SourceUpdate, Validators
 from .base import StoreBase
 from .rows import _chunks, _iso_bound, _item
@@ -31,6 +32,7 @@ class ItemsMixin(StoreBase):
             last_status=row["last_status"],
             last_checked=row["last_checked"],
             last_ok=row["last_ok"] if same_url else None,
+            health=from_json(row["health"]) if same_url else Health(),
         )
 
     def sources(self) -> list[SourceState]:
@@ -43,16 +45,24 @@ class ItemsMixin(StoreBase):
                 r["last_status"],
                 r["last_checked"],
                 r["last_ok"],
+                from_json(r["health"]),
             )
             for r in rows
         ]
 
     def record_source(
-        self, name: str, url: str, status: str, checked: datetime, validators: Validators | None = None
+        self,
+        name: str,
+        url: str,
+        status: str,
+        checked: datetime,
+        validators: Validators | None = None,
+        health: Health | None = None,
     ) -> None:
-        """Save a source's outcome; validators only when given (i.e. after its items are stored)."""
+        """Save a source's outcome; validators only when given (i.e. after its items are stored),
+        its health when given."""
         with self._tx() as db:
-            _record_source(db, name, url, status, checked, validators)
+            _record_source(db, name, url, status, checked, validators, health)
 
     # ------------------------------------------------------------------ items
 
@@ -124,7 +134,9 @@ class ItemsMixin(StoreBase):
                     )
                     added += cur.rowcount
                 if source is not None:
-                    _record_source(db, source.name, source.url, "ok", first_seen, source.validators)
+                    _record_source(
+                        db, source.name, source.url, "ok", first_seen, source.validators, source.health
+                    )
                 out.append(added)
         return out
 
@@ -296,13 +308,16 @@ def _record_source(
     status: str,
     checked: datetime,
     validators: Validators | None,
+    health: Health | None = None,
 ) -> None:
     ok = status in ("ok", "not-modified")
     db.execute(
         """
-        INSERT INTO sources (name, url, etag, last_modified, last_status, last_checked, last_ok)
-        VALUES (:name, :url, :etag, :lm, :status, :checked, :ok)
+        INSERT INTO sources (name, url, etag, last_modified, last_status, last_checked, last_ok, health)
+        VALUES (:name, :url, :etag, :lm, :status, :checked, :ok, :health)
         ON CONFLICT(name) DO UPDATE SET
+            health = CASE WHEN :health IS NOT NULL THEN :health WHEN sources.url != :url THEN NULL
+                          ELSE sources.health END,
             etag = CASE WHEN :set_v THEN :etag WHEN sources.url != :url THEN NULL ELSE sources.etag END,
             last_modified = CASE WHEN :set_v THEN :lm WHEN sources.url != :url THEN NULL
                                  ELSE sources.last_modified END,
@@ -319,5 +334,6 @@ def _record_source(
             "status": status,
             "checked": checked.isoformat(),
             "ok": checked.isoformat() if ok else None,
+            "health": to_json(health) if health is not None else None,
         },
     )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "OUR_TABLES", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 APPLICATION_ID = 0x44475354  # "DGST": marks the file as a digest state
 # Tables every digest state has had since version 1: a file that has them (and no application id)
 # was written by a digest older than the id.
@@ -163,10 +163,17 @@ def _migrate_to_5(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_6(db: sqlite3.Connection) -> None:
+    # How each source has been doing over runs (`digest.backoff.Health` as JSON): consecutive
+    # failures, backoff, Retry-After, 410, a permanent redirect, its newest item. NULL: a new source.
+    db.execute("ALTER TABLE sources ADD COLUMN health TEXT")
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
+    6: _migrate_to_6,
 }
