@@ -10,7 +10,9 @@ An item (`ItemRecord`) holds, besides its url, title, source, published, summary
 story_id: ``"time_known": false`` right after ``published`` when the source gave only a date
 (``published`` is then midnight of that date in its own offset, and no reader should show its
 time; the key is absent when the time is known), and ``"subtitle"`` right after ``title`` when
-the article has subtitles (부제): one per line, "\n" between them, never its byline. The digest
+the article has subtitles (부제): one per line, "\n" between them, never its byline; after
+``story_id``, ``"categories"`` (the feed's, a list of strings) and ``"enclosures"`` (``{"url",
+"type", "length"}``: a podcast's audio, a video, an image) when the feed gave any. The digest
 has ``"lead"`` after ``timezone``: the id of the day's lead story (the first story of the first
 theme; null on an empty day); a story with English coverage has ``"english_outlets"`` after
 ``evidence``: those of its outlets that covered it in English. A theme with more stories than
@@ -33,7 +35,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digest.models import OTHER, Digest, Item, Story, ThemeSection
+from digest.models import OTHER, Digest, Enclosure, Item, Story, ThemeSection
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -171,6 +173,8 @@ class ItemRecord:
     # `published` is a date without a time of day: written as "time_known": false (only then).
     date_only: bool = False
     subtitle: str = ""  # the subtitles, one per line; written only when there are some
+    categories: tuple[str, ...] = ()  # the feed's categories; written only when there are some
+    enclosures: tuple[Enclosure, ...] = ()  # its files (audio, video, image); likewise
 
     @classmethod
     def from_item(cls, item: Item, story_id: str) -> ItemRecord:
@@ -184,6 +188,8 @@ class ItemRecord:
             story_id=item.story_id or story_id,
             date_only=item.date_only and item.published is not None,
             subtitle=item.subtitle,
+            categories=item.categories,
+            enclosures=item.enclosures,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,6 +204,12 @@ class ItemRecord:
         if self.text:
             record["text"] = self.text
         record["story_id"] = self.story_id
+        if self.categories:
+            record["categories"] = list(self.categories)
+        if self.enclosures:
+            record["enclosures"] = [
+                {"url": e.url, "type": e.type or None, "length": e.length} for e in self.enclosures
+            ]
         return record
 
     @classmethod
@@ -213,6 +225,16 @@ class ItemRecord:
             story_id=_str(data.get("story_id")) or story_id,
             date_only=data.get("time_known") is False,
             subtitle=_str(data.get("subtitle")),
+            categories=_strings(data.get("categories")),
+            enclosures=tuple(
+                Enclosure(
+                    _str(e.get("url")),
+                    _str(e.get("type")),
+                    e.get("length") if isinstance(e.get("length"), int) else None,
+                )
+                for e in data.get("enclosures") or []
+                if isinstance(e, dict) and _str(e.get("url"))
+            ),
         )
 
 

@@ -43,9 +43,9 @@ _C1 = re.compile("[\x80-\x9f]")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 # RSS item children read or known to change nothing we read; anything else: feedparser.
-_RSS_IGNORED = frozenset({"category", "comments", "enclosure"})
-_DC_IGNORED = frozenset({"subject", "language", "publisher", "rights", "format", "type"})
-_ATOM_IGNORED = frozenset({"category", "rights", "contributor"})
+_RSS_IGNORED = frozenset({"comments"})
+_DC_IGNORED = frozenset({"language", "publisher", "rights", "format", "type"})
+_ATOM_IGNORED = frozenset({"rights", "contributor"})
 
 Raw = dict[str, Any]
 
@@ -98,6 +98,8 @@ def _rss_item(item: Any, base: str) -> Raw:
     contents: list[str] = []
     guids = 0
     link: str | None = None
+    links: list[dict[str, str]] = []
+    tags: list[dict[str, str | None]] = []
     for child in item:
         tag = child.tag
         if not isinstance(tag, str):
@@ -111,7 +113,15 @@ def _rss_item(item: Any, base: str) -> Raw:
                 link = _link(_text(child, join=base))
                 raw["link"] = link
                 if link:
-                    raw["links"] = [{"rel": "alternate", "type": "text/html", "href": link}]
+                    links.append({"rel": "alternate", "type": "text/html", "href": link})
+            elif name == "category":
+                if child.attrib:
+                    raise _Outside  # domain=: feedparser's own way of filling the term in
+                _tag(tags, _text(child), None, None)
+            elif name == "enclosure":
+                if len(child):
+                    raise _Outside
+                links.append(_enclosure(child))
             elif name == "description":
                 descriptions.append(_text(child))
             elif name == "guid":
@@ -133,10 +143,16 @@ def _rss_item(item: Any, base: str) -> Raw:
             raw["author"] = _text(child)
         elif ns == _DC and name == "date":
             raw["updated"] = _text(child)
+        elif ns == _DC and name == "subject":
+            _tag(tags, _text(child), None, None)
         elif ns != _DC or name not in _DC_IGNORED or len(child):
             raise _Outside
     if len(titles) > 1 or len(descriptions) > 1 or len(contents) > 1 or guids > 1:
         raise _Outside  # feedparser's rules for the second one differ from the first's
+    if links:
+        raw["links"] = links
+    if tags:
+        raw["tags"] = tags
     if titles:
         raw["title"] = titles[0]
     if contents:
@@ -161,6 +177,7 @@ def _atom_entry(entry: Any, base: str) -> Raw:
     titles: list[str] = []
     summaries: list[str] = []
     contents: list[tuple[str, str]] = []
+    tags: list[dict[str, str | None]] = []
     ids = 0
     for child in entry:
         tag = child.tag
@@ -177,7 +194,10 @@ def _atom_entry(entry: Any, base: str) -> Raw:
             rel = _attr(child, "rel", "alternate").lower()
             kind = _attr(child, "type", "application/atom+xml" if rel == "self" else "text/html").lower()
             href = _join(base, href)
-            links.append({"rel": rel, "type": kind, "href": href})
+            entry_link = {"rel": rel, "type": kind, "href": href}
+            if child.get("length") is not None:
+                entry_link["length"] = str(child.get("length"))
+            links.append(entry_link)
             if rel == "alternate" and _content_type(kind) in _HTML_TYPES:
                 raw["link"] = href
         elif name == "id":
@@ -199,12 +219,18 @@ def _atom_entry(entry: Any, base: str) -> Raw:
             contents.append((kind, _text(child)))
         elif name == "author":
             raw["author"] = _atom_author(child)
+        elif name == "category":
+            if len(child):
+                raise _Outside
+            _tag(tags, child.get("term"), child.get("scheme"), child.get("label"))
         elif name not in _ATOM_IGNORED:
             raise _Outside
     if len(titles) > 1 or len(summaries) > 1 or len(contents) > 1 or ids > 1:
         raise _Outside
     if links:
         raw["links"] = links
+    if tags:
+        raw["tags"] = tags
     if titles:
         raw["title"] = titles[0]
     if contents:
@@ -214,6 +240,28 @@ def _atom_entry(entry: Any, base: str) -> Raw:
     elif contents and contents[0][0] in ("text/plain", *_HTML_TYPES):
         raw["summary"] = contents[0][1]
     return raw
+
+
+def _tag(tags: list[dict[str, str | None]], term: str | None, scheme: str | None, label: str | None) -> None:
+    """A category, as feedparser keeps them: once each; a category without term, scheme or label
+    is none. (An RSS category with a `domain` attribute is left to feedparser: `_rss_item`.)"""
+    if not (term or scheme or label):
+        return
+    tag = {"term": term, "scheme": scheme, "label": label}
+    if tag not in tags:
+        tags.append(tag)
+
+
+def _enclosure(el: Any) -> dict[str, str]:
+    """An RSS enclosure as feedparser lists it among the links: its `url` (or `uri`, `href`) as
+    the href, the other attributes as they are (`type` lower-cased, as feedparser does)."""
+    attrs = {key.lower(): str(value) for key, value in el.attrib.items()}
+    href = attrs.pop("url", None) or attrs.pop("uri", None) or attrs.pop("href", None)
+    out = {k: (v.lower() if k in ("type", "rel") else v) for k, v in attrs.items()}
+    if href:
+        out["href"] = href
+    out["rel"] = "enclosure"
+    return out
 
 
 def _entries_anywhere(root: Any) -> int:

@@ -58,6 +58,22 @@ class Response:
 
 
 @dataclass(frozen=True)
+class Enclosure:
+    """A file an entry carries (RSS `<enclosure>`, Atom `rel="enclosure"`, JSON Feed attachment):
+    a podcast's audio, a video, an image."""
+
+    url: str
+    type: str = ""  # its media type, lower case ("" when not said)
+    length: int | None = None  # in bytes, when said
+
+    @property
+    def kind(self) -> str:
+        """`audio`, `video`, `image` or "" (what a reader is told it is)."""
+        major = self.type.split("/", 1)[0]
+        return major if major in ("audio", "video", "image") else ""
+
+
+@dataclass(frozen=True)
 class Entry:
     """One entry of a parsed feed, or one article link found on a listing page."""
 
@@ -71,6 +87,8 @@ class Entry:
     # The feed gave a date without a time of day (`2024-06-12`): `published` is midnight local
     # time of that date, and no output shows a time for it.
     date_only: bool = False
+    categories: tuple[str, ...] = ()  # the feed's own categories or tags, in order, once each
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,8 @@ class NewItem:
     backlog: bool = False
     date_only: bool = False  # `published` is a date without a time of day (see Entry.date_only)
     subtitle: str = ""  # see Article.subtitle
+    categories: tuple[str, ...] = ()  # see Entry.categories
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +174,8 @@ class Item:
     backlog: bool = False  # see NewItem.backlog
     date_only: bool = False  # `published` is a date without a time of day (see Entry.date_only)
     subtitle: str = ""  # see Article.subtitle
+    categories: tuple[str, ...] = ()  # see Entry.categories
+    enclosures: tuple[Enclosure, ...] = ()
 
 
 @dataclass(frozen=True)

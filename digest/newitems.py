@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -168,6 +169,8 @@ def backlog_item(source: Source, entry: Entry, canonical: str) -> tuple[NewItem,
         extract_status="backlog",
         backlog=True,
         date_only=entry.date_only,
+        categories=entry.categories,
+        enclosures=entry.enclosures,
     )
     return item, None
 
@@ -218,18 +221,37 @@ def new_item(
         backlog=old,
         date_only=date_only,
         subtitle=(article.subtitle if article else "") or extract.find_subtitle([entry.summary], title),
+        categories=entry.categories,
+        enclosures=entry.enclosures,
     )
+
+
+def leads(items: Sequence[NewItem]) -> list[str]:
+    """What the analyser reads of each item: its title and lead ("" for a backlog item, which is
+    recorded, not read)."""
+    return ["" if it.backlog else f"{it.title}\n{(it.text or it.summary)[:LEAD_CHARS]}" for it in items]
+
+
+def morphemes(texts: Sequence[str]) -> tuple[list[tuple[tuple[str, str], ...]], dict[str, tuple[float, int]]]:
+    """The morphemes of each text, in one batch (in the analyser's process: with its timings)."""
+    return [m.tokens for m in korean.analyse_many(texts)], _figures()
+
+
+def with_morphemes(items: Sequence[NewItem], morphs: Sequence[tuple[tuple[str, str], ...]]) -> list[NewItem]:
+    return [replace(it, morphs=m) if m else it for it, m in zip(items, morphs, strict=True)]
+
+
+def warm_up() -> dict[str, tuple[float, int]]:
+    """Load the analyser now (a collect that has news to read calls it while it still fetches)."""
+    with timing.timed("analyse", 0):
+        korean.analyser()
+    return _figures()
 
 
 def analysed(items: list[NewItem]) -> list[NewItem]:
     """The items with the morphemes of their title and lead, analysed in one batch (backlog
     items are recorded, not read: none)."""
-    need = [k for k, it in enumerate(items) if not it.backlog]
-    leads = [f"{items[k].title}\n{(items[k].text or items[k].summary)[:LEAD_CHARS]}" for k in need]
-    out = list(items)
-    for k, m in zip(need, korean.analyse_many(leads), strict=True):
-        out[k] = replace(out[k], morphs=m.tokens)
-    return out
+    return with_morphemes(items, morphemes(leads(items))[0])
 
 
 def _dated(entry: Entry, article: Article | None) -> tuple[datetime | None, bool]:

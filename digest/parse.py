@@ -42,8 +42,10 @@ from . import fastfeed
 from .charset import decode_html
 from .dates import Dated, date_out_of_range, read_date
 from .errors import ParseError, one_line
-from .models import Entry, ParsedFeed
+from .models import Enclosure, Entry, ParsedFeed
 
+MAX_CATEGORIES = 20  # a feed that tags an entry with 300 keywords keeps the first 20
+MAX_ENCLOSURES = 10
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.DOTALL)
 # The closing tag of a feed's root, with or without a namespace prefix: </rss>, </atom:feed>, </rdf:RDF>.
 _CLOSER = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|rdf|channel)\s*>\Z", re.IGNORECASE)
@@ -223,6 +225,8 @@ def _xml_entry(
     summary_html = raw.get("summary") or ""
     published = _entry_date(_xml_dates(raw), link, tz, now, warnings)
     author = raw.get("author")
+    tags = raw.get("tags", []) or []
+    files = [x for x in raw.get("links", []) or [] if x.get("rel") == "enclosure"]
     return Entry(
         url=link,
         title=_clean_text(html_to_text(raw.get("title", ""))),
@@ -232,7 +236,27 @@ def _xml_entry(
         published=_when(published),
         author=_clean_text(str(author)) if author else None,
         date_only=published is not None and published.date_only,
+        categories=_categories(t.get("label") or t.get("term") for t in tags),
+        enclosures=_enclosures(((x.get("href"), x.get("type"), x.get("length")) for x in files), link),
     )
+
+
+def _categories(values: Iterable[object]) -> tuple[str, ...]:
+    """An entry's categories: one line each, in order, once each (`의료, 의료, 정책` → 의료, 정책)."""
+    out = dict.fromkeys(c for v in values if v and (c := _clean_text(v)))
+    return tuple(out)[:MAX_CATEGORIES]
+
+
+def _enclosures(files: Iterable[tuple[object, object, object]], base: str) -> tuple[Enclosure, ...]:
+    """An entry's files with an http(s) URL (relative ones joined to the entry's link), once each."""
+    out: dict[str, Enclosure] = {}
+    for href, kind, length in files:
+        url = _http_url(str(href or ""), base)
+        if url is None or url in out:
+            continue
+        size = str(length or "").strip()
+        out[url] = Enclosure(url, _clean_text(kind).lower(), int(size) if size.isdigit() else None)
+    return tuple(out.values())[:MAX_ENCLOSURES]
 
 
 def _parse_json_feed(text: str, url: str, tz: str, now: datetime | None, max_items: int) -> ParsedFeed:
@@ -260,6 +284,8 @@ def _parse_json_feed(text: str, url: str, tz: str, now: datetime | None, max_ite
         if not content_html and raw.get("content_text"):
             content_html = "".join(f"<p>{html.escape(p)}</p>" for p in str(raw["content_text"]).split("\n\n"))
         published = _entry_date(_json_dates(raw), link, tz, now, warnings)
+        attachments = [a for a in raw.get("attachments") or [] if isinstance(a, dict)]
+        tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
         authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
         author = None
         if authors and isinstance(authors[0], dict) and authors[0].get("name"):
@@ -274,6 +300,10 @@ def _parse_json_feed(text: str, url: str, tz: str, now: datetime | None, max_ite
                 published=_when(published),
                 author=author,
                 date_only=published is not None and published.date_only,
+                categories=_categories(t for t in tags if isinstance(t, str)),
+                enclosures=_enclosures(
+                    ((a.get("url"), a.get("mime_type"), a.get("size_in_bytes")) for a in attachments), link
+                ),
             )
         )
     if len(raws) > max_items:

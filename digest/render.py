@@ -146,6 +146,7 @@ def make_environment(template_dir: Path | None = None) -> jinja2.Environment:
         outlets_ko=outlets_ko,
         english_note=english_note,
         update_note=update_note,
+        media=media,
         wrap=wrap,
     )
     return env
@@ -241,6 +242,21 @@ def outlets_ko(story: Story) -> str:
     if not outlets:
         return ""
     return outlets[0] if len(outlets) == 1 else f"{outlets[0]} 외 {len(outlets) - 1}곳"
+
+
+_MEDIA_LABELS = {"audio": "오디오", "video": "영상"}
+
+
+def media(item: Item) -> list[tuple[str, str]]:
+    """(label, link) of an item's audio and video files (a podcast episode, a briefing video),
+    at most two; images are not listed (the article shows them)."""
+    out = []
+    for enclosure in item.enclosures:
+        label = _MEDIA_LABELS.get(enclosure.kind)
+        href = http_url(enclosure.url)
+        if label and href:
+            out.append((label, href))
+    return out[:2]
 
 
 def update_note(story: Story) -> str:

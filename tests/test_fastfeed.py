@@ -13,7 +13,7 @@ from digest.parse import parse_feed
 FEEDS = Path(__file__).parent / "data" / "feeds"
 DEMO = Path(__file__).parent.parent / "digest" / "demo" / "data"
 XML = sorted(
-    [p for p in FEEDS.iterdir() if p.suffix == ".xml"] + list(DEMO.glob("**/*.xml")),
+    list(FEEDS.glob("**/*.xml")) + list(DEMO.glob("**/*.xml")),
     key=lambda p: str(p),
 )
 URL = "http://news.example.kr/rss/allArticle.xml"

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from ..backoff import Health, from_json, to_json
 from ..models import Item, Known, NewItem, SourceState, SourceUpdate, Validators
 from .base import StoreBase
-from .rows import _chunks, _iso_bound, _item
+from .rows import _chunks, _iso_bound, _item, media_json
 
 __all__ = ["ItemsMixin"]
 
@@ -109,8 +109,8 @@ class ItemsMixin(StoreBase):
                         """
                         INSERT INTO items (source, url, canonical_url, guid, title, summary, text, author,
                                            published, first_seen, content_hash, extract_status, morphs,
-                                           backlog, date_only, subtitle)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           backlog, date_only, subtitle, media)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(canonical_url) DO NOTHING
                         """,
                         (
@@ -130,6 +130,7 @@ class ItemsMixin(StoreBase):
                             int(it.backlog),
                             int(it.date_only),
                             it.subtitle,
+                            media_json(it.categories, it.enclosures),
                         ),
                     )
                     added += cur.rowcount
@@ -158,7 +159,7 @@ class ItemsMixin(StoreBase):
                 """
                 UPDATE items SET title = ?, summary = ?, text = ?, author = ?, published = ?,
                                  content_hash = ?, extract_status = ?, morphs = ?, date_only = ?,
-                                 subtitle = ?
+                                 subtitle = ?, media = ?
                 WHERE canonical_url = ? AND extract_status = 'deferred' AND issued_on IS NULL
                 """,
                 (
@@ -172,6 +173,7 @@ class ItemsMixin(StoreBase):
                     json.dumps([list(m) for m in item.morphs], ensure_ascii=False),
                     int(item.date_only),
                     item.subtitle,
+                    media_json(item.categories, item.enclosures),
                     item.canonical_url,
                 ),
             )
@@ -219,7 +221,7 @@ class ItemsMixin(StoreBase):
             """
             SELECT items.id, source, url, canonical_url, guid, title, summary, author, published,
                    first_seen, content_hash, extract_status, story_id, issued_on, backlog, date_only,
-                   subtitle, f.data AS features,
+                   subtitle, NULL AS media, f.data AS features,
                    CASE WHEN f.data IS NULL THEN text ELSE '' END AS text,
                    CASE WHEN f.data IS NULL THEN morphs ELSE '[]' END AS morphs
             FROM items LEFT JOIN item_features f ON f.item_id = items.id

@@ -11,9 +11,9 @@ import sqlite3
 import zlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from ..models import Item, LeaseHolder, OutboxEntry, SealedDigest
+from ..models import Enclosure, Item, LeaseHolder, OutboxEntry, SealedDigest
 
 MIN_YEAR, MAX_YEAR = 1990, 2100  # an item dated outside these years has no usable date
 
@@ -41,7 +41,33 @@ def _item(r: sqlite3.Row) -> Item:
         backlog=bool(r["backlog"]),
         date_only=bool(r["date_only"]),
         subtitle=r["subtitle"] or "",
+        **_media(r["media"]),
     )
+
+
+def media_json(categories: Sequence[str], enclosures: Sequence[Enclosure]) -> str | None:
+    """An item's categories and enclosures as stored (`items.media`); None when it has neither."""
+    if not categories and not enclosures:
+        return None
+    body = {"c": list(categories), "e": [[e.url, e.type, e.length] for e in enclosures]}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+def _media(stored: str | None) -> dict[str, Any]:
+    """`categories` and `enclosures` read back (none from NULL or from what cannot be read)."""
+    if not stored:
+        return {}
+    try:
+        body = json.loads(stored)
+        return {
+            "categories": tuple(str(c) for c in body.get("c", [])),
+            "enclosures": tuple(
+                Enclosure(str(u), str(t or ""), int(n) if isinstance(n, int) else None)
+                for u, t, n in body.get("e", [])
+            ),
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
 
 
 # One tuple per distinct (form, tag): a day's items share most of their morphemes, and as separate

@@ -167,6 +167,8 @@ def _migrate_to_6(db: sqlite3.Connection) -> None:
     # How each source has been doing over runs (`digest.backoff.Health` as JSON): consecutive
     # failures, backoff, Retry-After, 410, a permanent redirect, its newest item. NULL: a new source.
     db.execute("ALTER TABLE sources ADD COLUMN health TEXT")
+    # An item's categories and enclosures as its feed gave them (`rows.media_json`); NULL: none.
+    db.execute("ALTER TABLE items ADD COLUMN media TEXT")
 
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
