@@ -1,12 +1,10 @@
 """Collect (I/O): fetch every enabled source, parse, extract, analyse, and store what is new.
 
-The event loop does the sockets only. The CPU work (`digest.newitems`) runs elsewhere: article
-pages are extracted in worker processes, one per spare core (extraction holds the GIL: in this
-process it would stall fetching); feed parsing and the Korean analyser, batched per source, run
-in one worker thread (the analyser loaded once, its own threads using the cores). Every call to
-the state goes through one writer thread, so a state busy with another process never stalls a
-fetch, and the sources' items are written by group commit: what sources hand in while one
-transaction is written goes into the next, each source whole or not at all.
+The event loop does the sockets only. The CPU work (`digest.newitems`) runs elsewhere
+(`digest.collectwork`): feeds are parsed and article pages extracted in worker processes, the
+Korean analyser, batched per source, runs in a process of its own, loaded as soon as a source
+has news; every call to the state goes through one writer thread, and the sources' items are
+written by group commit (`digest.workerpool` says which processes, and when they end).
 
 One source's fault, whatever it is — a 404, a feed that is not one, a bug of ours on its bytes —
 is that source's report line; the other sources go on. On a source's first collect, items
@@ -17,22 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import random
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import ParamSpec, TypeVar
 
 import httpx
 
-from . import assemble, backoff, identity, korean, newitems, sourcehealth, timing, workerpool
+from . import assemble, backoff, identity, korean, newitems, sourcehealth, workerpool
 from .checkpoint import checkpoint
 from .clock import Clock
 from .collectreport import CollectReport, collect_line
+from .collectwork import Workers
 from .errors import DigestError, FetchError, ParseError, one_line
 from .fetch import Fetcher, make_client
 from .models import (
@@ -88,119 +83,7 @@ def collect(
     return report
 
 
-class _Workers:
-    """Where work that is not a socket runs: `state` (the one writer thread: every call to the
-    state, in order; `add_items` commits sources in groups), `cpu` (the analyser, and whatever
-    finds no worker process) and the worker processes (`page_item`, `entries`)."""
-
-    def __init__(self, store: Storage) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._state = ThreadPoolExecutor(1, thread_name_prefix="digest-state")
-        self._cpu = ThreadPoolExecutor(1, thread_name_prefix="digest-cpu")
-        self._store = store
-        self._waiting: list[tuple[_Batch, asyncio.Future[int]]] = []
-        self._writing = False
-        # Article pages fetched and not yet extracted, at most: fetching runs ahead of extraction
-        # by this much, no more (500 sources' pages waiting for the workers held ~500 MB).
-        self.pages = asyncio.Semaphore(PAGES_AHEAD)
-
-    async def add_items(self, items: list[NewItem], now: datetime, update: SourceUpdate) -> int:
-        """Store a source's items and validators. Group commit: what sources hand in while a
-        transaction is being written goes into the next one together (one sync to disk for many
-        sources, each source still whole or not at all)."""
-        done: asyncio.Future[int] = self._loop.create_future()
-        self._waiting.append(((items, now, update), done))
-        if not self._writing:
-            self._writing = True
-            try:
-                while self._waiting:
-                    batch, self._waiting = self._waiting, []
-                    await self._write(batch)
-            finally:
-                self._writing = False
-        return await done
-
-    async def _write(self, batch: list[tuple[_Batch, asyncio.Future[int]]]) -> None:
-        """One transaction for the batch; if it fails, one per source, so that a source whose
-        items cannot be stored fails alone."""
-        try:
-            counts = await self.state(self._store.add_batches, [b for b, _ in batch])
-        except Exception as exc:
-            if len(batch) > 1:
-                for one in batch:
-                    await self._write([one])
-                return
-            batch[0][1].set_exception(exc)
-            return
-        except BaseException as exc:
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_exception(exc)
-            raise
-        for (_, fut), n in zip(batch, counts, strict=True):
-            fut.set_result(n)
-
-    async def state(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._loop.run_in_executor(self._state, _timed("store", fn, *args, **kwargs))
-
-    async def cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._loop.run_in_executor(self._cpu, functools.partial(fn, *args, **kwargs))
-
-    async def page_item(
-        self,
-        source: Source,
-        entry: Entry,
-        canonical: str,
-        page: Response,
-        now: datetime,
-        window: newitems.Window,
-    ) -> tuple[NewItem | None, str]:
-        """An article page's item (`newitems.page_item`), in a worker process when there is a core
-        to spare: the loop's thread fetches while pages are extracted."""
-        item, reason, figures = await self._spare(
-            newitems.page_item, source, entry, canonical, page, now, window
-        )
-        timing.merge(figures)
-        return item, reason
-
-    async def entries(
-        self, source: Source, response: Response, settings: Settings, now: datetime
-    ) -> tuple[list[Entry], list[str]]:
-        """The entries of a fetched feed or listing (`newitems.listed`), where pages are extracted."""
-        found, warnings, failed, figures = await self._spare(newitems.listed, source, response, settings, now)
-        timing.merge(figures)
-        if failed is not None:
-            raise ParseError(*failed)
-        return found, warnings
-
-    async def _spare(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `fn` in a worker process when there is a core to spare, else in the CPU thread."""
-        pool = workerpool.pool()
-        if pool is not None:
-            try:
-                return await asyncio.wrap_future(pool.submit(fn, *args, **kwargs))
-            except BrokenProcessPool:
-                workerpool.drop()  # a worker died (killed, out of memory): this call, and the rest, here
-        return await self.cpu(fn, *args, **kwargs)
-
-    def close(self) -> None:
-        # A write in progress finishes (its transaction commits or rolls back whole); queued
-        # work is dropped: what it would have stored is fetched again on the next collect.
-        self._cpu.shutdown(wait=True, cancel_futures=True)
-        self._state.shutdown(wait=True, cancel_futures=True)
-
-
-def _timed(stage: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Callable[[], T]:
-    def call() -> T:
-        with timing.timed(stage):
-            return fn(*args, **kwargs)
-
-    return call
-
-
-_Batch = tuple[list[NewItem], datetime, SourceUpdate]
 _JITTER = random.Random()  # spreads the retries of sources that failed together
-PAGES_AHEAD = 64
 
 
 class _Budget:
@@ -230,7 +113,7 @@ async def _collect(
     http = client or make_client(settings.fetch)
     trusted = trusted_origins(s.url for s in sources)  # their scheme, host and port only
     fetcher = Fetcher(http, settings.fetch, trusted, resolver=resolver)
-    work = _Workers(store)
+    work = Workers(store)
     run_end = time.monotonic() + settings.fetch.run_deadline
 
     async def one(source: Source) -> SourceReport:
@@ -262,7 +145,7 @@ async def _collect_source(
     settings: Settings,
     store: Storage,
     fetcher: Fetcher,
-    work: _Workers,
+    work: Workers,
     now: datetime,
     since: datetime,
     budget: _Budget,
@@ -336,6 +219,8 @@ async def _collect_source(
         fresh.append((entry, c))
 
     window = newitems.Window(first, since)
+    if any(not window.old(e.published) for e, _ in fresh):
+        work.warm_up()
 
     async def one(entry: Entry, canonical: str) -> tuple[NewItem | None, str | None]:
         try:
@@ -366,7 +251,7 @@ async def _collect_source(
             continue  # the same text twice in one source: one item
         hashes.add(item.content_hash)
         items.append(item)
-    items = await work.cpu(newitems.analysed, items)
+    items = await work.analysed(items)
     update = SourceUpdate(source.name, source.url, response.validators, health)
     added = await work.add_items(items, now, update)
     checkpoint("collect: a source stored")
@@ -384,7 +269,7 @@ async def _build_item(
     entry: Entry,
     canonical: str,
     fetcher: Fetcher,
-    work: _Workers,
+    work: Workers,
     now: datetime,
     window: newitems.Window,
     budget: _Budget,
@@ -436,7 +321,7 @@ async def _fetch_deferred(
     source: Source,
     store: Storage,
     fetcher: Fetcher,
-    work: _Workers,
+    work: Workers,
     now: datetime,
     budget: _Budget,
     skip: frozenset[str] | set[str] = frozenset(),
@@ -450,7 +335,18 @@ async def _fetch_deferred(
         return []
 
     async def again(it: Item) -> NewItem | None:
-        entry = Entry(it.url, it.title, it.guid, it.summary, None, it.published, it.author, it.date_only)
+        entry = Entry(
+            it.url,
+            it.title,
+            it.guid,
+            it.summary,
+            None,
+            it.published,
+            it.author,
+            it.date_only,
+            it.categories,
+            it.enclosures,
+        )
         new, _ = await _build_item(
             source, entry, it.canonical_url, fetcher, work, now, newitems.NEVER_OLD, budget
         )
@@ -460,7 +356,7 @@ async def _fetch_deferred(
         )
 
     done = [n for n in await asyncio.gather(*(again(it) for it in waiting)) if n is not None]
-    done = await work.cpu(newitems.analysed, done)
+    done = await work.analysed(done)
     filled = 0
     for new in done:
         filled += await work.state(store.complete, new)

@@ -705,7 +705,7 @@ def test_pages_extracted_in_a_worker_process_make_the_same_digest(
         r = run(write_sources(folder, server), folder, DAY1)
         assert not any(s.error for s in r.sources)
         assert timing.snapshot().get("extract", (0.0, 0))[1] > before
-        assert (workerpool._POOL is not None) == (workers == "1")
+        assert ("pages" in workerpool._POOLS) == ("analyser" in workerpool._POOLS) == (workers == "1")
         doc = digest_json(folder, DAY1)
         docs[workers] = [t for t in doc["themes"]]
     workerpool.reset()
