@@ -29,8 +29,9 @@ PAGES_AHEAD = 64
 
 class Workers:
     """Where work that is not a socket runs: `state` (the one writer thread: every call to the
-    state, in order; `add_items` commits sources in groups), `cpu` (the analyser, and whatever
-    finds no worker process) and the worker processes (`page_item`, `entries`)."""
+    state, in order; `add_items` commits sources in groups), the worker processes (`page_item`,
+    `entries`), the analyser's process (`warm_up`, `analysed`) and `cpu` (whatever finds no
+    worker process: all of it with DIGEST_WORKERS=0)."""
 
     def __init__(self, store: Storage) -> None:
         self._loop = asyncio.get_running_loop()
@@ -40,7 +41,7 @@ class Workers:
         self._waiting: list[tuple[_Batch, asyncio.Future[int]]] = []
         self._writing = False
         # Article pages fetched and not yet extracted, at most: fetching runs ahead of extraction
-        # by this much, no more (500 sources' pages waiting for the workers held ~500 MB).
+        # by this much, no more (500 sources' pages waiting for the workers held hundreds of MB).
         self.pages = asyncio.Semaphore(PAGES_AHEAD)
         self._warm: asyncio.Future[dict[str, tuple[float, int]]] | None = None
         self._warm_counted = False

@@ -460,13 +460,13 @@ def test_a_seal_stores_its_items_features_and_the_context_comes_without_their_te
 def test_sources_are_committed_in_groups_and_one_that_cannot_be_stored_fails_alone(tmp_path: Path) -> None:
     import asyncio
 
-    from digest.collect import _Workers
+    from digest.collectwork import Workers
 
     bad = new_item(5)
     object.__setattr__(bad, "title", None)  # NOT NULL violation: this source's write fails
 
     async def collect_three(store: Store) -> list[object]:
-        work = _Workers(store)
+        work = Workers(store)
         try:
             writes = [
                 work.add_items(
