@@ -24,6 +24,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _Batch = tuple[list[NewItem], datetime, SourceUpdate]
+Morphemes = list[tuple[tuple[str, str], ...]]
 PAGES_AHEAD = 64
 
 
@@ -45,6 +46,9 @@ class Workers:
         self.pages = asyncio.Semaphore(PAGES_AHEAD)
         self._warm: asyncio.Future[dict[str, tuple[float, int]]] | None = None
         self._warm_counted = False
+        self._to_analyse: list[tuple[list[str], asyncio.Future[Morphemes]]] = []
+        self._analysing = False
+        self.analyser_calls = 0  # how many batches the analyser was given (for tests and figures)
 
     async def add_items(self, items: list[NewItem], now: datetime, update: SourceUpdate) -> int:
         """Store a source's items and validators. Group commit: what sources hand in while a
@@ -100,7 +104,9 @@ class Workers:
             self._warm = self._loop.run_in_executor(self._cpu, newitems.warm_up)
 
     async def analysed(self, items: list[NewItem]) -> list[NewItem]:
-        """The items with their morphemes (`newitems.morphemes`), in the analyser's process."""
+        """The items with their morphemes (`newitems.morphemes`), in the analyser's process.
+        Coalesced like `add_items`: the leads sources hand in while a batch is being analysed go
+        into the next call together (Kiwi reads 50 texts at 3.4 ms a text, one at 6.1 ms)."""
         texts = newitems.leads(items)
         if not any(texts):
             return items
@@ -108,6 +114,42 @@ class Workers:
             self._warm_counted = True
             with contextlib.suppress(Exception):  # a failed warm-up is the next call's to say
                 timing.merge(await self._warm)
+        done: asyncio.Future[list[tuple[tuple[str, str], ...]]] = self._loop.create_future()
+        self._to_analyse.append((texts, done))
+        if not self._analysing:
+            self._analysing = True
+            try:
+                while self._to_analyse:
+                    batch, self._to_analyse = self._to_analyse, []
+                    await self._analyse(batch)
+            finally:
+                self._analysing = False
+        return newitems.with_morphemes(items, await done)
+
+    async def _analyse(self, batch: list[tuple[list[str], asyncio.Future[Morphemes]]]) -> None:
+        """One analyser call for the batch's texts, its results handed back to each caller; if it
+        fails, one call per caller, so that a source whose text breaks the analyser fails alone."""
+        try:
+            morphs = await self._morphemes([t for texts, _ in batch for t in texts])
+        except Exception as exc:
+            if len(batch) > 1:
+                for one in batch:
+                    await self._analyse([one])
+                return
+            batch[0][1].set_exception(exc)
+            return
+        except BaseException as exc:
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            raise
+        start = 0
+        for texts, fut in batch:
+            fut.set_result(morphs[start : start + len(texts)])
+            start += len(texts)
+
+    async def _morphemes(self, texts: list[str]) -> Morphemes:
+        self.analyser_calls += 1
         pool = workerpool.analyser()
         result = None
         if pool is not None:
@@ -119,7 +161,7 @@ class Workers:
             result = await self.cpu(newitems.morphemes, texts)
         morphs, figures = result
         timing.merge(figures)
-        return newitems.with_morphemes(items, morphs)
+        return morphs
 
     async def page_item(
         self,
